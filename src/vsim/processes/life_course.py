@@ -1,0 +1,130 @@
+"""Life course (DESIGN §4 step 7): ageing, leaving school, leaving at 25, a new cohort each year.
+
+Young people age by one step each step; at 16 and 18 their schooling and education/training
+status is redrawn (EVIDENCE §1 NEET rates); at 25 they leave the simulation, their ties and any
+exploitation with them. Each September a cohort of 10-year-olds enters, with households,
+schools, places, risk factors and friendships drawn as for the starting population.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from numba import njit
+
+from vsim.builder import add_sibling_ties, grow_ties, top_up_gangs
+from vsim.networks import remove_all_ties
+from vsim.population import add_households, assign_people, _pick_in_group
+from vsim.processes.base import Process
+from vsim.rng import draws
+from vsim.state import AGE_EXIT, DAYS_PER_YEAR
+
+COHORT_MONTH, COHORT_DAY = 9, 1  # DESIGN §4a: a new cohort of 10-year-olds each September
+
+
+@njit(cache=True)
+def ageing_kernel(alive, age_days, step_days, exit_days, school_days_16, school_days_18,
+                  partner, kind, degree, exploited_by, n_exploited, out_school):
+    """Age everyone; remove those reaching 25; list those turning 16 or 18.
+
+    Returns (exits, n_turning) with the slots turning 16 or 18 in ``out_school[:n_turning]``.
+    """
+    exits = 0
+    n_school = 0
+    for i in range(alive.shape[0]):
+        if alive[i] == 0:
+            continue
+        old = age_days[i]
+        new = old + step_days
+        age_days[i] = new
+        if new >= exit_days:
+            alive[i] = 0
+            remove_all_ties(partner, kind, degree, i)
+            if exploited_by[i] >= 0:
+                n_exploited[exploited_by[i]] -= 1
+                exploited_by[i] = -1
+            exits += 1
+        elif (old < school_days_16 <= new) or (old < school_days_18 <= new):
+            out_school[n_school] = i
+            n_school += 1
+    return exits, n_school
+
+
+class LifeCourse(Process):
+    """Ageing, school transitions, exit at 25 and the yearly cohort of 10-year-olds."""
+
+    name = "life_course"
+    switch = "life_course"
+    description = "ageing; school leaving at 16/18; exit at 25; new cohort each September"
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.exit_days = int(AGE_EXIT * DAYS_PER_YEAR)
+        self.days_16 = int(16 * DAYS_PER_YEAR)
+        self.days_18 = int(18 * DAYS_PER_YEAR)
+        self.turning = np.empty(model.people.capacity, np.int64)
+
+    def step(self) -> None:
+        """Age everyone; handle school transitions, exits and (in September) a new cohort."""
+        m = self.model
+        p = m.people
+        if self.turning.shape[0] < p.capacity:
+            self.turning = np.empty(p.capacity, np.int64)
+        exits, n_turning = ageing_kernel(
+            p.alive, p.age_days, m.scenario.time.step_days, self.exit_days, self.days_16,
+            self.days_18, m.ties.partner, m.ties.kind, m.ties.degree, p.exploited_by,
+            m.lines.n_exploited, self.turning)
+        m.counters["left_at_25"] += exits
+        if n_turning:
+            from vsim.population import refresh_scores, set_schooling
+            slots = self.turning[:n_turning].copy()
+            set_schooling(p, slots, m.scenario, m.streams, m.world)
+            refresh_scores(p, slots, m.scenario, m.world)
+        if self._september_in_step():
+            m.counters["entered_cohort"] += self.enter_cohort()
+
+    def _september_in_step(self) -> bool:
+        start = self.model.date
+        end = start + dt.timedelta(days=self.model.scenario.time.step_days)
+        cohort_day = dt.date(start.year, COHORT_MONTH, COHORT_DAY)
+        return start <= cohort_day < end
+
+    def enter_cohort(self) -> int:
+        """Add this year's 10-year-olds; returns how many entered."""
+        m = self.model
+        sc = m.scenario
+        years = (m.date - sc.time.start).days / DAYS_PER_YEAR
+        n_new = int(round(m.world.cohort_size * (1.0 + sc.population.cohort_growth) ** years))
+        if n_new <= 0:
+            return 0
+        free = np.nonzero(m.people.alive == 0)[0]
+        if free.size < n_new:
+            m.grow(m.people.capacity + n_new - free.size + m.people.capacity // 10)
+            free = np.nonzero(m.people.alive == 0)[0]
+        slots = free[:n_new].astype(np.int64)
+        pids = np.arange(m.next_pid, m.next_pid + n_new, dtype=np.int64)
+        m.next_pid += n_new
+        p = m.people
+        key = m.streams["cohort"]
+        ages = (10 * DAYS_PER_YEAR + draws(key, 0, pids, 0) * DAYS_PER_YEAR).astype(np.int32)
+        world = m.world
+        nbhd = np.minimum(np.searchsorted(np.cumsum(world.nbhd_share), draws(key, 0, pids, 1),
+                                          side="right"), world.nbhd_share.shape[0] - 1)
+        # A new 10-year-old joins a household that already has young people (a younger
+        # sibling) with probability 1 − 1/m, else a new household. Assumption.
+        m_hh = sc.population.young_people_per_household
+        existing = _pick_in_group(world.households.neighbourhood, nbhd,
+                                  draws(key, 0, pids, 2), None)
+        join = (draws(key, 0, pids, 3) < 1.0 - 1.0 / m_hh) & (existing >= 0)
+        household = existing.copy()
+        if (~join).any():
+            household[~join] = add_households(world, sc, m.streams, nbhd[~join])
+        assign_people(p, slots, pids, ages, sc, m.streams, world, household)
+        m.rebuild_pools()
+        if sc.networks.sibling_ties:
+            add_sibling_ties(p, m.ties, slots)
+        grow_ties(p, m.ties, m.pools, sc, slots, m.streams["form_ties"], m.t,
+                  involvement_homophily=sc.processes.rewiring)
+        top_up_gangs(m)
+        return n_new

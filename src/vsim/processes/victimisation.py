@@ -1,0 +1,50 @@
+"""Victimisation (DESIGN §4 step 4): being a victim raises exposure, so violence begets violence.
+
+``V_i(t+1) = V_i(t)·exp(−Δt/τ_V) + victimised this step`` (DESIGN §4a; τ_V ≈ 18 weeks from
+Green, Horel & Papachristos 2017). ``V`` enters exposure with weight ρ_V, which raises both the
+chance of becoming involved and the perpetration hazard: the retaliation chain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from vsim.processes.base import Process
+
+
+@njit(cache=True)
+def victimisation_kernel(alive, victimisation, decay, n, victims):
+    """Decay everyone's recent victimisation, then add this step's victims; returns count."""
+    for i in range(alive.shape[0]):
+        if victimisation[i] != 0.0:
+            victimisation[i] *= decay
+            if victimisation[i] < 1e-6:
+                victimisation[i] = 0.0
+    count = 0
+    for r in range(n):
+        v = victims[r]
+        if v >= 0:
+            victimisation[v] += 1.0
+            count += 1
+    return count
+
+
+class Victimisation(Process):
+    """Victims' recent victimisation rises, then decays with τ_V."""
+
+    name = "victimisation"
+    switch = "victimisation"
+    description = "victims' recent victimisation rises (retaliation), decaying with tau_V"
+
+    def __init__(self, model):
+        super().__init__(model)
+        tau = model.scenario.contagion.tau_victimisation_weeks
+        self.decay = float(np.exp(-model.weeks_per_step / tau))
+
+    def step(self) -> None:
+        """Decay and add victimisations from this step's incidents."""
+        m = self.model
+        buf = m.incidents
+        m.counters["victimised_young_people"] += victimisation_kernel(
+            m.people.alive, m.people.victimisation, self.decay, buf.n, buf.victim)

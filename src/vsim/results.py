@@ -1,0 +1,181 @@
+"""Results of a run as pandas tables, and writing them atomically into an output folder.
+
+A results folder holds the tables (Parquet, or CSV), the fully resolved scenario and a manifest
+(seed, versions, scenario hash), so a result can be reproduced from its folder alone:
+``vsim run results/borough/scenario.toml --seed <manifest seed>``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vsim.loading import scenario_hash, scenario_to_toml
+from vsim.outcomes import (monthly_frame, neighbourhood_frame, police_uk_long, steps_frame,
+                           summary_table)
+from vsim.scenario import Scenario
+from vsim.state import DAYS_PER_YEAR, LEVEL_NAMES
+
+DEPENDENCIES = ("mesa", "numpy", "numba", "pandas", "pydantic", "pyarrow", "networkx")
+TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people")
+
+
+def versions() -> dict[str, str]:
+    """Versions of vsim, Python and the runtime dependencies."""
+    out = {"vsim": _version("vsim"), "python": platform.python_version()}
+    for name in DEPENDENCIES:
+        out[name] = _version(name)
+    return out
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass
+class Results:
+    """Everything a run produced, as DataFrames."""
+
+    scenario: Scenario
+    seed: int
+    steps: pd.DataFrame
+    monthly: pd.DataFrame
+    neighbourhoods: pd.DataFrame
+    police_uk: pd.DataFrame
+    incidents: pd.DataFrame
+    people: pd.DataFrame
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def manifest(self) -> dict:
+        """Provenance: seed, scenario hash, versions and what the folder holds."""
+        return {"scenario": self.scenario.name, "seed": self.seed,
+                "scenario_sha256": scenario_hash(self.scenario), "versions": versions(),
+                "steps": int(len(self.steps)), "step_days": self.scenario.time.step_days,
+                "start": self.scenario.time.start.isoformat(),
+                "end": self.scenario.time.end_date.isoformat(),
+                "tables": list(TABLES)}
+
+    def summary(self) -> pd.DataFrame:
+        """Yearly summary table (what ``vsim run`` prints)."""
+        return summary_table(self.steps, self.scenario.area.residents,
+                             self.scenario.time.step_days)
+
+    def write(self, out_dir: str | os.PathLike, csv: bool = False) -> Path:
+        """Write every table, the resolved scenario and the manifest into ``out_dir``.
+
+        Atomic: everything goes to a temporary folder beside ``out_dir`` which is renamed into
+        place at the end, so an interrupted write leaves no half-written results.
+        """
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        try:
+            for name in TABLES:
+                frame: pd.DataFrame = getattr(self, name)
+                if csv:
+                    frame.to_csv(tmp / f"{name}.csv", index=False)
+                else:
+                    frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            (tmp / "scenario.toml").write_text(scenario_to_toml(self.scenario))
+            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
+            replace_dir(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Move folder ``new`` to ``target``, replacing an existing ``target`` (near-atomically)."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file via a temporary file and rename, so readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _incident_frame(model) -> pd.DataFrame:
+    record = next(p for p in model.processes if p.name == "record")
+    chunks = record.incident_chunks
+    cols = ["step", "perpetrator_id", "victim_id", "place", "neighbourhood", "weapon",
+            "serious", "robbery", "recorded", "victim_under25", "first_time", "reoffence",
+            "exposed", "exposure_share", "perpetrator_age", "perpetrator_level",
+            "perpetrator_exploited"]
+    if not chunks:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
+    data = {c: np.concatenate([ch[c] for ch in chunks]) for c in cols}
+    df = pd.DataFrame(data)
+    df = df.rename(columns={"exposed": "exposed_recently", "serious": "serious_injury",
+                            "reoffence": "perpetrator_had_record"})
+    start = pd.Timestamp(model.scenario.time.start)
+    df.insert(1, "date", start + pd.to_timedelta(df["step"] * model.scenario.time.step_days,
+                                                 unit="D"))
+    df["perpetrator_level"] = pd.Categorical.from_codes(df["perpetrator_level"],
+                                                        categories=list(LEVEL_NAMES))
+    return df
+
+
+def _people_frame(model) -> pd.DataFrame:
+    p = model.people
+    alive = np.nonzero(p.alive == 1)[0]
+    df = pd.DataFrame({
+        "person_id": p.pid[alive], "age": p.age_days[alive] / DAYS_PER_YEAR,
+        "male": p.male[alive], "neighbourhood": p.neighbourhood[alive],
+        "household": p.household[alive], "school": p.school[alive], "place": p.place[alive],
+        "ace": p.ace[alive], "low_family_functioning": p.low_family[alive],
+        "excluded": p.excluded[alive], "mental_health": p.mental_health[alive],
+        "substance_use": p.substance[alive], "domestic_abuse": p.domestic_abuse[alive],
+        "missing": p.missing[alive], "trusted_adult": p.trusted_adult[alive],
+        "positive_activities": p.positive_activities[alive],
+        "engaged_ete": p.engaged_ete[alive], "risk_score": p.risk_score[alive],
+        "involvement": pd.Categorical.from_codes(p.level[alive], categories=list(LEVEL_NAMES)),
+        "victimisation": p.victimisation[alive], "weapon": p.weapon[alive],
+        "exploited_by": p.exploited_by[alive], "in_custody": p.custody_until[alive] > model.t,
+        "record": p.record[alive], "n_offences": p.n_offences[alive], "gang": p.gang[alive],
+        "friends": model.ties.degree[alive],
+    })
+    return df.sort_values("person_id", kind="stable").reset_index(drop=True)
+
+
+def collect_results(model) -> Results:
+    """Turn a finished model's recorders into :class:`Results`."""
+    sc = model.scenario
+    record = next(p for p in model.processes if p.name == "record")
+    steps = steps_frame(record.columns, sc.time.start, sc.time.step_days, sc.area.residents)
+    incidents = _incident_frame(model)
+    nbhd = neighbourhood_frame(record.by_neighbourhood, model.world.nbhd_names, sc.time.start,
+                               sc.time.step_days)
+    return Results(scenario=sc, seed=model.seed, steps=steps,
+                   monthly=monthly_frame(steps, sc.area.residents), neighbourhoods=nbhd,
+                   police_uk=police_uk_long(nbhd), incidents=incidents,
+                   people=_people_frame(model), phase_seconds=dict(model.phase_seconds))
