@@ -58,21 +58,21 @@ def stock_kernel(alive, level, custody_until, exploited_by, weapon, known_until,
             out[8] += 1
 
 
-def count_stocks(model) -> np.ndarray:
-    """The STOCK_COLUMNS values for the model's current state."""
+def count_stocks(model, at_step: int) -> np.ndarray:
+    """The STOCK_COLUMNS values as they stand going into step ``at_step``."""
     p = model.people
     out = np.zeros(len(STOCK_COLUMNS), np.int64)
     stock_kernel(p.alive, p.level, p.custody_until, p.exploited_by, p.weapon, p.known_until,
-                 model.t + 1, out[:9])
+                 at_step, out[:9])
     out[9] = int(model.lines.active.sum())
     return out
 
 
-def count_stocks_reference(model) -> dict[str, int]:
-    """Plain-numpy recount of the stocks, for the invariant tests."""
+def count_stocks_reference(model, at_step: int) -> dict[str, int]:
+    """Plain-numpy recount of the stocks going into step ``at_step``, for the tests."""
     p = model.people
     alive = p.alive == 1
-    t = model.t + 1
+    t = at_step
     return {
         "n_young_people": int(alive.sum()),
         "n_none": int((alive & (p.level == 0)).sum()),
@@ -130,7 +130,7 @@ class Record(Process):
         cols["reoffending_incidents"][row] = int(buf.reoffence[:n].sum())
         cols["incidents_after_exposure"][row] = int(buf.exposed[:n].sum())
         cols["attributable_to_exposure"][row] = float(buf.exposure_share[:n].sum(dtype=np.float64))
-        for name, value in zip(STOCK_COLUMNS, count_stocks(m), strict=True):
+        for name, value in zip(STOCK_COLUMNS, count_stocks(m, m.t + 1), strict=True):
             cols[name][row] = value
         g = buf.neighbourhood[:n]
         rec = buf.recorded[:n].astype(bool)
