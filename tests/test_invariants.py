@@ -123,3 +123,13 @@ def test_guardianship_one_everywhere_removes_public_incidents():
     sc = sc.model_copy(update={"places": sc.places.model_copy(update={"types": tuple(types)})})
     results = ViolenceModel(sc).run()
     assert len(results.incidents) == 0
+
+
+def test_snapshots_match_the_step_table():
+    results = ViolenceModel(quick(**{"outputs.snapshot_every_weeks": 13})).run()
+    snaps, steps = results.snapshots, results.steps.set_index("step")
+    assert sorted(snaps["step"].unique()) == list(range(0, len(steps), 13))
+    for step, part in snaps.groupby("step"):
+        assert len(part) == steps.loc[step, "n_young_people"]
+        assert (part["involvement"] == "involved").sum() == steps.loc[step, "n_involved"]
+        assert part["in_custody"].sum() == steps.loc[step, "in_custody"]

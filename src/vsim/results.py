@@ -26,7 +26,7 @@ from vsim.scenario import Scenario
 from vsim.state import DAYS_PER_YEAR, LEVEL_NAMES
 
 DEPENDENCIES = ("mesa", "numpy", "numba", "pandas", "pydantic", "pyarrow", "networkx")
-TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people")
+TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people", "snapshots")
 
 
 def versions() -> dict[str, str]:
@@ -56,6 +56,7 @@ class Results:
     police_uk: pd.DataFrame
     incidents: pd.DataFrame
     people: pd.DataFrame
+    snapshots: pd.DataFrame
     phase_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -167,6 +168,17 @@ def _people_frame(model) -> pd.DataFrame:
     return df.sort_values("person_id", kind="stable").reset_index(drop=True)
 
 
+def _snapshot_frame(record) -> pd.DataFrame:
+    """Person-level snapshots every ``outputs.snapshot_every_weeks`` (empty when 0)."""
+    chunks = record.snapshot_chunks
+    if not chunks:
+        return pd.DataFrame({"step": pd.Series(dtype="int32"),
+                             "person_id": pd.Series(dtype="int64")})
+    df = pd.DataFrame({c: np.concatenate([ch[c] for ch in chunks]) for c in chunks[0]})
+    df["involvement"] = pd.Categorical.from_codes(df.pop("level"), categories=list(LEVEL_NAMES))
+    return df
+
+
 def collect_results(model) -> Results:
     """Turn a finished model's recorders into :class:`Results`."""
     sc = model.scenario
@@ -178,4 +190,5 @@ def collect_results(model) -> Results:
     return Results(scenario=sc, seed=model.seed, steps=steps,
                    monthly=monthly_frame(steps, sc.area.residents), neighbourhoods=nbhd,
                    police_uk=police_uk_long(nbhd), incidents=incidents,
-                   people=_people_frame(model), phase_seconds=dict(model.phase_seconds))
+                   people=_people_frame(model), snapshots=_snapshot_frame(record),
+                   phase_seconds=dict(model.phase_seconds))

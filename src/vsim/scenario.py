@@ -469,7 +469,8 @@ class OutputSettings(Section):
 
     incident_log: bool = Field(True, description="Write one row per incident.")
     snapshot_every_weeks: Count = Field(0, le=5200, description=(
-        "Write a person-level snapshot every n weeks (0: only at the end)."))
+        "Write a person-level snapshot (snapshots.parquet) every n weeks; 0 for none. The "
+        "state at the end is always in people.parquet."))
 
 
 class Scenario(Section):

@@ -100,6 +100,9 @@ class Record(Process):
                         for name in EVENT_COLUMNS + INCIDENT_COLUMNS + STOCK_COLUMNS}
         self.columns["attributable_to_exposure"] = np.zeros(n, np.float64)
         self.incident_chunks: list[dict[str, np.ndarray]] = []
+        self.snapshot_chunks: list[dict[str, np.ndarray]] = []
+        every = model.scenario.outputs.snapshot_every_weeks
+        self.snapshot_every = max(1, round(every / model.weeks_per_step)) if every else 0
         n_nbhd = model.world.nbhd_share.shape[0]
         # [step, neighbourhood, NEIGHBOURHOOD_COLUMNS] counts, kept whether or not the
         # incident log is written.
@@ -140,6 +143,8 @@ class Record(Process):
                                   buf.serious[:n].astype(bool), rec & ~rob, rec & rob)):
             table[:, c] = np.bincount(g[mask], minlength=table.shape[0])
         table[:, 6] = m.possession_by_nbhd
+        if self.snapshot_every and row % self.snapshot_every == 0:
+            self.snapshot_chunks.append(self.snapshot(row))
         if m.scenario.outputs.incident_log and n:
             chunk = buf.columns()
             chunk["step"] = np.full(n, row, np.int32)
@@ -151,3 +156,16 @@ class Record(Process):
             victim = chunk["victim"]
             chunk["victim_id"] = np.where(victim >= 0, m.people.pid[np.maximum(victim, 0)], -1)
             self.incident_chunks.append(chunk)
+
+    def snapshot(self, row: int) -> dict[str, np.ndarray]:
+        """The state of every living young person at the end of recorded step ``row``."""
+        p = self.model.people
+        alive = np.nonzero(p.alive == 1)[0]
+        return {"step": np.full(alive.size, row, np.int32), "person_id": p.pid[alive],
+                "age_days": p.age_days[alive].copy(), "neighbourhood": p.neighbourhood[alive],
+                "level": p.level[alive].copy(), "exploited_by": p.exploited_by[alive].copy(),
+                "in_custody": (p.custody_until[alive] > self.model.t + 1).astype(np.uint8),
+                "weapon": p.weapon[alive].copy(), "record": p.record[alive].copy(),
+                "victimisation": p.victimisation[alive].copy(),
+                "exposure": p.exposure[alive].copy(),
+                "friends": self.model.ties.degree[alive].copy()}
