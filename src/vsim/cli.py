@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from vsim.loading import ScenarioError, json_schema, load_scenario, with_changes
@@ -28,11 +29,42 @@ PROGRESS_AFTER_SECONDS = 1.5
 
 
 def _fail(exc: ScenarioError) -> None:
-    err.print(f"[bold red]error[/]: {exc.source}: {len(exc.problems)} "
-              f"{'problem' if len(exc.problems) == 1 else 'problems'}", highlight=False)
-    for problem in exc.problems:
-        err.print(f"  - {problem}", highlight=False, markup=False)
+    err.print(f"[bold red]error[/]: {escape(exc.source)}: {len(exc.problems)} "
+              f"{'problem' if len(exc.problems) == 1 else 'problems'}", highlight=False,
+              soft_wrap=True)
+    _print_problems(exc)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_problems(exc: ScenarioError) -> None:
+    # one line per problem, never wrapped, so that a message can be searched for and copied
+    for problem in exc.problems:
+        err.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)
+
+
+SEED_MAX = 2**63 - 1  # the range of a scenario's `seed` field
+
+
+def _check_target(target: Path, explicit: bool, name: str) -> None:
+    """Refuse, before simulating, a results folder that could not be written.
+
+    Without --out the folder is results/<scenario name>, so the name must be a plain folder
+    name (no path separators, not "." or "..").
+    """
+    problems = []
+    if not explicit and (name.strip() in ("", ".", "..") or "/" in name or "\\" in name):
+        problems.append(f"name = {name!r} cannot be used as a folder name under results/; "
+                        f"rename the scenario or give the results folder with --out")
+    elif target.exists() and not target.is_dir():
+        problems.append(f"--out {target}: exists and is not a folder")
+    else:
+        for parent in target.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    problems.append(f"--out {target}: {parent} is a file, not a folder")
+                break
+    if problems:
+        raise ScenarioError("--out" if explicit else "name", problems)
 
 
 def _parse_set(items: list[str]) -> dict:
@@ -101,13 +133,15 @@ def run(
         sc = load_scenario(scenario)
         if set_:
             sc = with_changes(sc, _parse_set(set_))
-        if seed is not None and seed < 0:
-            raise ScenarioError("--seed", [f"--seed = {seed}: must be ≥ 0"])
+        if seed is not None and not 0 <= seed <= SEED_MAX:
+            raise ScenarioError("--seed", [
+                f"--seed = {seed}: out of range; it must be a whole number in [0, {SEED_MAX}]"])
+        target = out_dir or Path("results") / sc.name
+        _check_target(target, explicit=out_dir is not None, name=sc.name)
     except ScenarioError as exc:
         _fail(exc)
     import vsim
 
-    target = out_dir or Path("results") / sc.name
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
     started = time.perf_counter()
     try:
@@ -115,10 +149,16 @@ def run(
     finally:
         progress.close()
     elapsed = time.perf_counter() - started
-    written = results.write(target, csv=csv)
+    try:
+        written = results.write(target, csv=csv)
+    except OSError as exc:
+        err.print(f"[bold red]error[/]: cannot write results to {escape(str(target))}: "
+                  f"{escape(str(exc.strerror or exc))}; nothing was written", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     if not quiet:
         _print_summary(results, elapsed)
-    out.print(f"results written to [bold]{written}[/]", highlight=False)
+    out.print(f"results written to [bold]{escape(str(written))}[/]", highlight=False,
+              soft_wrap=True)
 
 
 def _print_summary(results, elapsed: float) -> None:
@@ -152,12 +192,12 @@ def validate(
             sc = load_scenario(path)
         except ScenarioError as exc:
             failed = True
-            err.print(f"[bold red]error[/]: {exc.source}:", highlight=False)
-            for problem in exc.problems:
-                err.print(f"  - {problem}", highlight=False, markup=False)
+            err.print(f"[bold red]error[/]: {escape(exc.source)}:", highlight=False,
+                      soft_wrap=True)
+            _print_problems(exc)
             continue
         out.print(f"{path}: ok ({sc.n_young_people:,} young people, "
-                  f"{sc.time.n_steps} steps)", highlight=False)
+                  f"{sc.time.n_steps} steps)", highlight=False, markup=False, soft_wrap=True)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -175,7 +215,7 @@ def plan(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) 
     for k, cls in enumerate(ViolenceModel.PLAN, start=1):
         on = cls.switch is None or getattr(sc.processes, cls.switch)
         out.print(f"{k:>2}. [{'on ' if on else 'off'}] {cls.name:<14} {cls.description}",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -188,10 +228,25 @@ def schema(
     if output is None:
         sys.stdout.write(text)
     else:
-        from vsim.results import write_atomic
+        # written via a temporary file and a rename (not vsim.results.write_atomic, whose
+        # import of pandas and pyarrow would make this command four times slower)
+        import os
+        import tempfile
 
-        write_atomic(output, text.encode())
-        out.print(f"schema written to {output}", highlight=False)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates files readable by the owner only
+            os.replace(tmp, output)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        out.print(f"schema written to {output}", highlight=False, markup=False,
+                  soft_wrap=True)
 
 
 def main() -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import difflib
 import hashlib
 import json
 import math
 import os
+import re
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +67,112 @@ def _unwrap_model(annotation: Any) -> Any:
     return annotation
 
 
+def _split_annotated(annotation: Any) -> tuple[Any, list]:
+    """``(base type, constraint objects)`` of a possibly Annotated / Optional annotation."""
+    metadata: list = []
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            base, *extra = typing.get_args(annotation)
+            for item in extra:
+                metadata.extend(getattr(item, "metadata", None) or [item])
+            annotation = base
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation, metadata
+            annotation = args[0]
+        else:
+            return annotation, metadata
+
+
+def _field_at(root: type[BaseModel], loc: tuple) -> tuple[Any, list] | None:
+    """``(type, constraints)`` of the field or tuple element at ``loc`` (None if not found)."""
+    ann: Any = root
+    meta: list = []
+    for part in loc:
+        if isinstance(part, int):
+            if typing.get_origin(ann) is not tuple:
+                return None
+            args = typing.get_args(ann)
+            if len(args) == 2 and args[1] is Ellipsis:
+                elem = args[0]
+            elif 0 <= part < len(args):
+                elem = args[part]
+            else:
+                return None
+            ann, meta = _split_annotated(elem)
+            continue
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return None
+        field = ann.model_fields.get(part)
+        if field is None:
+            return None
+        ann, extra = _split_annotated(field.annotation)
+        meta = list(field.metadata) + extra
+    return ann, meta
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _range(meta: list) -> str:
+    """The allowed range from pydantic/annotated-types constraints, e.g. 'in [0, 1]'."""
+    lo = hi = None
+    for m in meta:
+        if getattr(m, "ge", None) is not None:
+            lo = ("[", m.ge)
+        if getattr(m, "gt", None) is not None:
+            lo = ("(", m.gt)
+        if getattr(m, "le", None) is not None:
+            hi = ("]", m.le)
+        if getattr(m, "lt", None) is not None:
+            hi = (")", m.lt)
+    if lo and hi:
+        return f"in {lo[0]}{_num(lo[1])}, {_num(hi[1])}{hi[0]}"
+    if lo:
+        return f"{'≥' if lo[0] == '[' else '>'} {_num(lo[1])}"
+    if hi:
+        return f"{'≤' if hi[0] == ']' else '<'} {_num(hi[1])}"
+    return ""
+
+
+def _expected(ann: Any, meta: list, path: str) -> str:
+    """What a field accepts, in words: 'a probability in [0, 1]', 'a table ([time])', ..."""
+    rng = _range(meta)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return f"a table ([{path}])"
+    if typing.get_origin(ann) is tuple:
+        args = typing.get_args(ann)
+        variable = len(args) == 2 and args[1] is Ellipsis
+        elem, elem_meta = _split_annotated(args[0]) if args else (Any, [])
+        if isinstance(elem, type) and issubclass(elem, BaseModel):
+            return f"an array of tables ([[{path}]])"
+        count = "" if variable else f"{len(args)} "
+        inner = _expected(elem, elem_meta, path)
+        inner = inner.replace("a number", "numbers").replace("a probability", "probabilities")
+        inner = inner.replace("a whole number", "whole numbers")
+        return f"a list of {count}{inner}"
+    if ann is bool:
+        return "true or false"
+    if ann is int:
+        return "a whole number" + (f" {rng}" if rng else "")
+    if ann is float:
+        lo = [getattr(m, "ge", None) for m in meta if getattr(m, "ge", None) is not None]
+        hi = [getattr(m, "le", None) for m in meta if getattr(m, "le", None) is not None]
+        if lo == [0.0] and hi == [1.0]:
+            return "a probability in [0, 1]"
+        return "a finite number" + (f" {rng}" if rng else "")
+    if ann is dt.date:
+        return "a date such as 2019-01-07"
+    if ann is str:
+        return "text in quotes"
+    return "a valid value"
+
+
 def _path(loc: tuple) -> str:
     out = ""
     for part in loc:
@@ -73,56 +184,252 @@ def _path(loc: tuple) -> str:
 
 
 def _show(value: Any) -> str:
+    """A value as the user would have typed it in TOML."""
     if isinstance(value, dict):
         return "a table"
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    text = repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, dict) for v in value):
+            return "an array of tables"
+        text = "[" + ", ".join(_show(v) for v in value) + "]"
+    else:
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def describe_validation_error(err: ValidationError, root: type[BaseModel]) -> list[str]:
-    """One human message per pydantic error, naming field path, value and what is allowed."""
+_MISSING = object()
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    for part in loc:
+        if isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data):
+            data = data[part]
+        elif isinstance(part, str) and isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            return _MISSING
+    return data
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _mentions(root: type[BaseModel], loc: tuple, msg: str) -> list[tuple[re.Match, tuple]]:
+    """Field names in a validator's message, resolved to full locations.
+
+    A name is looked up relative to the table that raised (``end`` in ``time``), then from the
+    top (``exploiters.min_age``), then as a plural (``neighbourhood`` -> ``neighbourhoods``).
+    """
+    found = []
+    for match in _NAME.finditer(msg):
+        parts = tuple(match.group(0).split("."))
+        for cand in (loc + parts, parts, loc + parts[:-1] + (parts[-1] + "s",)):
+            if _field_at(root, cand) is not None:
+                found.append((match, cand))
+                break
+    return found
+
+
+def _describe_value_error(root: type[BaseModel], loc: tuple, msg: str,
+                          data: Any) -> tuple[tuple, str, list[tuple]]:
+    """Rewrite a cross-field check's message so it starts with the field path and its value.
+
+    ``end (2019-01-01) must be after start (2020-01-06)`` raised in ``time`` becomes
+    ``time.end: 2019-01-01 must be after time.start (2020-01-06)``. Returns the location the
+    message is about, the message and every field it mentions.
+    """
+    msg = msg.rstrip(".")
+    mentions = _mentions(root, loc, msg)
+    pieces = []
+    pos = 0
+    for match, full in mentions:
+        if full[-1] != match.group(0).split(".")[-1]:
+            continue  # a plural match: the text stays as written
+        text = _path(full)
+        value = _value_at(data, full)
+        if not msg[match.end():].startswith(" (") and value is not _MISSING:
+            text += f" ({_show(value)})"
+        pieces.append(msg[pos:match.start()] + text)
+        pos = match.end()
+    pieces.append(msg[pos:])
+    text = "".join(pieces)
+    fields = [full for _, full in mentions]
+    if not fields:
+        return loc, f"{_path(loc) if loc else '(scenario)'}: {text}.", fields
+    head = _path(fields[0])
+    lead = re.match(re.escape(head) + r" \((.*?)\) (.*)", text)
+    if lead:
+        return fields[0], f"{head}: {lead.group(1)} {lead.group(2)}.", fields
+    return fields[0], f"{head}: {text}.", fields
+
+
+_TYPE_ERRORS = ("_type", "_parsing", "model_attributes_type", "dataclass_type")
+
+
+class _Problem(typing.NamedTuple):
+    loc: tuple          # where the problem is (orders messages as in the file)
+    text: str           # the message
+    drop: tuple         # the keys to leave out to look for further problems
+    mentions: tuple     # every field the message is about
+
+
+def _problems(err: ValidationError, root: type[BaseModel], data: Any) -> list[_Problem]:
+    """One :class:`_Problem` per pydantic error (one per field for a tuple of wrong length)."""
     problems = []
+    grouped: set[tuple] = set()
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
         path = _path(loc)
         kind = e["type"]
         value = e.get("input")
         ctx = e.get("ctx") or {}
+        field = _field_at(root, loc)
+        expected = _expected(field[0], field[1], path) if field else ""
+        # inside an array, leave the whole array out: removing one element would renumber
+        first_int = next((k for k, part in enumerate(loc) if isinstance(part, int)), None)
+        drop: tuple = (loc if first_int is None else loc[:first_int],)
+        mentions: tuple = (loc,)
         if kind == "extra_forbidden":
             parent = _model_at(root, loc[:-1])
             valid = sorted(parent.model_fields) if parent else []
             near = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
             hint = f" Did you mean '{near[0]}'?" if near else ""
-            problems.append(f"{path}: unknown key.{hint} Valid keys here: {', '.join(valid)}.")
+            text = f"{path}: unknown key.{hint} Valid keys here: {', '.join(valid)}."
         elif kind == "finite_number":
-            problems.append(f"{path}: {_show(value)} is not allowed; it must be a finite number.")
+            allowed = expected or "a finite number"
+            if "finite" not in allowed:
+                allowed += " (nan and inf are not allowed)"
+            text = f"{path}: {_show(value)} is not allowed; it must be {allowed}."
         elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-            bounds = {"greater_than_equal": "≥ {ge}", "greater_than": "> {gt}",
-                      "less_than_equal": "≤ {le}", "less_than": "< {lt}"}[kind]
-            allowed = bounds.format(**ctx)
-            what = " (a probability in [0, 1])" if (ctx.get("le") == 1.0 and "less" in kind) or (
-                kind == "greater_than_equal" and ctx.get("ge") == 0.0
-                and _is_probability(root, loc)) else ""
-            problems.append(f"{path}: {_show(value)} is out of range; it must be {allowed}{what}.")
+            if not expected:
+                bounds = {"greater_than_equal": "≥ {ge}", "greater_than": "> {gt}",
+                          "less_than_equal": "≤ {le}", "less_than": "< {lt}"}[kind]
+                expected = bounds.format(**{k: _num(v) for k, v in ctx.items()})
+            text = f"{path}: {_show(value)} is out of range; it must be {expected}."
+        elif kind in ("too_short", "too_long") or (
+                kind == "missing" and loc and isinstance(loc[-1], int)):
+            # a tuple of the wrong length: one message for the field, not one per element
+            loc = loc[:-1] if kind == "missing" else loc
+            if loc in grouped:
+                continue
+            grouped.add(loc)
+            path = _path(loc)
+            field = _field_at(root, loc)
+            expected = _expected(field[0], field[1], path) if field else "more values"
+            given = _value_at(data, loc) if data is not None else value
+            shown = _show(given) if given is not _MISSING else "the list given"
+            count = f" ({len(given)} values)" if isinstance(given, (list, tuple)) else ""
+            text = f"{path}: {shown}{count} is not allowed; it must be {expected}."
+            drop = mentions = (loc,)
         elif kind == "missing":
-            problems.append(f"{path}: required but missing.")
-        elif kind == "value_error":
-            msg = str(ctx.get("error", e["msg"]))
-            problems.append(f"{_path(loc) if loc else '(scenario)'}: {msg}.")
+            text = (f"{path}: required but missing"
+                    f"{f'; it must be {expected}' if expected else ''}.")
+        elif kind == "value_error" and "error" in ctx:
+            source = data
+            if source is None:
+                # without the whole input, look values up relative to the failing table
+                source = node = {}
+                for part in loc:
+                    node = node.setdefault(part, {}) if isinstance(part, str) else node
+                if isinstance(value, dict):
+                    node.update(value)
+            loc, text, fields = _describe_value_error(root, loc, str(ctx["error"]), source)
+            mentions = tuple(fields) or (loc,)
+            drop = mentions
+        elif kind == "string_pattern_mismatch" and loc == ("name",):
+            text = (f"{path}: {_show(value)} is not allowed; it names the results folder, so "
+                    f"it may not contain / or \\ or start with a dot.")
+        elif expected and kind not in ("string_too_short", "string_too_long",
+                                       "string_pattern_mismatch") and (
+                kind.endswith(_TYPE_ERRORS) or kind.startswith(
+                    ("int_", "float_", "bool_", "date_", "string_", "tuple_"))):
+            extra = " (no fractional part)" if kind == "int_from_float" else ""
+            text = f"{path}: {_show(value)} is not allowed; it must be {expected}{extra}."
         else:
-            problems.append(f"{path}: {_show(value)} is not allowed; {e['msg'][0].lower()}"
-                            f"{e['msg'][1:]}.")
+            text = f"{path}: {_show(value)} is not allowed; {e['msg'][0].lower()}{e['msg'][1:]}."
+        problems.append(_Problem(loc, text, drop, mentions))
     return problems
 
 
-def _is_probability(root: type[BaseModel], loc: tuple) -> bool:
-    parent = _model_at(root, loc[:-1])
-    if parent is None or not isinstance(loc[-1], str):
-        return False
-    field = parent.model_fields.get(loc[-1])
-    return bool(field) and any(getattr(m, "le", None) == 1.0 for m in field.metadata)
+def describe_validation_error(err: ValidationError, root: type[BaseModel],
+                              data: Any = None) -> list[str]:
+    """One human message per pydantic error, naming field path, value and what is allowed.
+
+    ``data`` is the validated input; it lets cross-field messages show the values involved.
+    """
+    return [p.text for p in _problems(err, root, data)]
+
+
+def _strict_problems(data: Any, root: type[BaseModel], loc: tuple = ()) -> dict[tuple, str]:
+    """Wrong TOML types that pydantic's lax mode would quietly convert.
+
+    ``n_young_people = true`` would become 1 person, ``p_charge = "0.5"`` 0.5,
+    ``contagion = 1`` true and ``start = 0`` 1970-01-01: TOML has a type for each of these, so a
+    value of another type is reported instead of being converted.
+    """
+    found: dict[tuple, str] = {}
+    field = _field_at(root, loc) if loc else (root, [])
+    if field is None:
+        return found
+    ann, meta = field
+    path = _path(loc)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key in ann.model_fields:
+                    found.update(_strict_problems(value, root, loc + (key,)))
+        return found
+    if typing.get_origin(ann) is tuple:
+        if isinstance(data, list):
+            for k, value in enumerate(data):
+                found.update(_strict_problems(value, root, loc + (k,)))
+        return found
+    wrong = False
+    if ann in (int, float):
+        wrong = isinstance(data, (bool, str))
+    elif ann is bool:
+        wrong = not isinstance(data, bool)
+    elif ann is dt.date:
+        wrong = isinstance(data, (bool, int, float))
+    if wrong:
+        note = ""
+        if isinstance(data, str) and ann in (int, float):
+            try:
+                float(data)
+                note = " (write numbers without quotes)"
+            except ValueError:
+                pass
+        found[loc] = (f"{path}: {_show(data)} is not allowed; it must be "
+                      f"{_expected(ann, meta, path)}{note}.")
+    return found
+
+
+def _file_order(data: Any, loc: tuple) -> tuple:
+    """Sort key putting problems in the order their keys appear in the file."""
+    key = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            key.append(list(node).index(part))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int):
+            key.append(part)
+            node = node[part] if 0 <= part < len(node) else None
+        else:
+            key.append(10**6)
+            node = None
+    return tuple(key)
 
 
 def parse_toml(path: Path) -> dict:
@@ -138,15 +445,22 @@ def parse_toml(path: Path) -> dict:
         raise ScenarioError(src, [f"cannot be read: {exc.strerror}"]) from None
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(src, ["is not UTF-8 text (is it a TOML file?)"]) from None
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ScenarioError(src, [
+            f"is not UTF-8 text: byte 0x{raw[exc.start]:02x} on line {line} cannot be read "
+            f"(is it a TOML file? save it as UTF-8)"]) from None
     if not text.strip():
         raise ScenarioError(src, ["file is empty; a scenario needs at least a name, e.g. "
                                   "name = \"my area\""])
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(src, [f"not valid TOML: {exc}"]) from None
+    if not data:
+        raise ScenarioError(src, ["file holds no settings (only comments); a scenario needs at "
+                                  "least a name, e.g. name = \"my area\""])
+    return data
 
 
 def estimate_memory_bytes(scenario: Scenario) -> int:
@@ -178,13 +492,65 @@ def check_memory(scenario: Scenario, source: str, jobs: int = 1) -> None:
             f"lower n_young_people or networks.max_degree"])
 
 
+def _without(data: Any, locs: typing.Iterable[tuple]) -> Any:
+    """A copy of ``data`` with the keys at ``locs`` left out (so their defaults apply)."""
+    data = copy.deepcopy(data)
+    for loc in locs:
+        node = data
+        for part in loc[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and loc and loc[-1] in node:
+            del node[loc[-1]]
+    return data
+
+
+def _under(loc: tuple, dropped: set[tuple]) -> bool:
+    return any(loc[:len(d)] == d or d[:len(loc)] == loc for d in dropped)
+
+
+# Fields the memory estimate depends on: if one of them is wrong, the estimate is meaningless.
+_MEMORY_FIELDS = (("population", "n_young_people"), ("networks", "max_degree"),
+                  ("area", "residents"), ("area", "youth_share"))
+
+_MAX_PASSES = 6
+
+
 def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
-    """Validate a dict into a Scenario, raising :class:`ScenarioError` with every problem."""
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError(source, describe_validation_error(err, Scenario)) from None
-    check_memory(scenario, source)
+    """Validate a dict into a Scenario, raising :class:`ScenarioError` with every problem.
+
+    Pydantic runs a table's cross-field checks only once its fields are valid, so a file with
+    a bad field would hide, say, ``min_age > max_age``. To report every problem of a file at
+    once, the offending keys are left out (their defaults apply) and the rest is validated
+    again, keeping only new problems that do not involve a key left out.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [f"{_show(data)} is not a scenario; it must be a table"])
+    found: list[_Problem] = [_Problem(loc, text, (loc,), (loc,))
+                             for loc, text in _strict_problems(data, Scenario).items()]
+    dropped: set[tuple] = {loc for p in found for loc in p.drop}
+    current = _without(data, dropped)
+    scenario = None
+    for _ in range(_MAX_PASSES):
+        try:
+            scenario = Scenario.model_validate(current)
+            break
+        except ValidationError as err:
+            problems = _problems(err, Scenario, data)
+            found += [p for p in problems if p.text not in {q.text for q in found}
+                      and not any(_under(m, dropped) for m in p.mentions)]
+            more = {loc for p in problems for loc in p.drop if loc} - dropped
+            if not more:
+                break
+            dropped |= more
+            current = _without(current, more)
+    if scenario is not None and not any(_under(f, dropped) for f in _MEMORY_FIELDS):
+        try:
+            check_memory(scenario, source)
+        except ScenarioError as exc:
+            found += [_Problem(_MEMORY_FIELDS[0], text, (), ()) for text in exc.problems]
+    if found:
+        found.sort(key=lambda p: _file_order(data, p.loc))
+        raise ScenarioError(source, list(dict.fromkeys(p.text for p in found)))
     return scenario
 
 
@@ -224,14 +590,17 @@ def scenario_to_dict(scenario: Scenario) -> dict:
 def _drop_none(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _drop_none(v) for k, v in obj.items() if v is not None}
-    if isinstance(obj, list):
+    if isinstance(obj, (list, tuple)):
         return [_drop_none(v) for v in obj]
     return obj
 
 
 def scenario_to_toml(scenario: Scenario) -> str:
-    """The fully resolved scenario as TOML text (what a results folder stores)."""
-    return tomli_w.dumps(scenario_to_dict(scenario))
+    """The fully resolved scenario as TOML text (what a results folder stores).
+
+    Dates are written as TOML dates (``start = 2019-01-07``), not as quoted strings.
+    """
+    return tomli_w.dumps(_drop_none(scenario.model_dump(mode="python")))
 
 
 def scenario_hash(scenario: Scenario) -> str:

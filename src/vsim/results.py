@@ -83,6 +83,7 @@ class Results:
         out = Path(out_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; results are for sharing
         try:
             for name in TABLES:
                 frame: pd.DataFrame = getattr(self, name)
@@ -90,8 +91,9 @@ class Results:
                     frame.to_csv(tmp / f"{name}.csv", index=False)
                 else:
                     frame.to_parquet(tmp / f"{name}.parquet", index=False)
-            (tmp / "scenario.toml").write_text(scenario_to_toml(self.scenario))
-            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
+            (tmp / "scenario.toml").write_text(scenario_to_toml(self.scenario), encoding="utf-8")
+            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n",
+                                               encoding="utf-8")
             replace_dir(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -114,6 +116,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write a file via a temporary file and rename, so readers never see a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -123,6 +126,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _incident_frame(model) -> pd.DataFrame:

@@ -80,7 +80,7 @@ class TimeSettings(Section):
 class Neighbourhood(Section):
     """One neighbourhood (a ward or a group of LSOAs)."""
 
-    name: str = Field(..., min_length=1)
+    name: str = Field(..., min_length=1, description="Name used in results.")
     share: Positive = Field(..., description="Relative share of the area's young people.")
     deprivation: float = Field(0.0, ge=-4, le=4, description=(
         "Deprivation as a standard score (0 = England average, +1 = one SD more deprived)."))
@@ -393,9 +393,10 @@ class ExploiterSettings(Section):
 class PlaceType(Section):
     """A kind of place where young people spend time."""
 
-    kind: str = Field(..., min_length=1)
-    count: int = Field(..., ge=0, le=100_000)
-    attractiveness: Rate = Field(1.0, le=1000)
+    kind: str = Field(..., min_length=1, description="Name of the place type, e.g. park.")
+    count: int = Field(..., ge=0, le=100_000, description="Places of this type in the area.")
+    attractiveness: Rate = Field(1.0, le=1000, description=(
+        "Relative pull: young people choose a usual place with probability ∝ this."))
     guardianship: Probability = Field(0.2, description=(
         "g_p: incident probability at this place is multiplied by (1 − g_p)."))
 
@@ -476,8 +477,11 @@ class OutputSettings(Section):
 class Scenario(Section):
     """A complete, validated scenario: everything a run needs besides the seed override."""
 
-    name: str = Field("scenario", min_length=1, max_length=200)
-    description: str = Field("", max_length=20_000)
+    name: str = Field("scenario", min_length=1, max_length=200,
+                      pattern=r"^[^./\\][^/\\]*$", description=(
+                          "Short name; also the default results folder, results/<name>, so "
+                          "it may not contain / or \\ or start with a dot."))
+    description: str = Field("", max_length=20_000, description="What the scenario is for.")
     seed: int = Field(20190107, ge=0, le=2**63 - 1, description="Root seed of every stream.")
     time: TimeSettings = TimeSettings()
     area: AreaSettings = AreaSettings()
