@@ -21,15 +21,17 @@ def contagion_step_reference(model) -> tuple[list[float], list[int]]:
     heat, users = model.world.places.heat, model.world.places.users
     n = p.capacity
     exposure = [float(x) for x in p.exposure]
+    # Peer term: each involved young person not in custody adds their tie's weight to each
+    # friend (the kernel pushes in slot order; summing in the same order keeps it exact).
+    peer = [0.0] * n
+    for j in range(n):
+        if p.alive[j] and p.level[j] >= INVOLVED and p.custody_until[j] <= t:
+            for slot in range(int(model.ties.degree[j])):
+                peer[int(model.ties.partner[j, slot])] += weights[int(model.ties.kind[j, slot])]
     for i in range(n):
         if not p.alive[i]:
             continue
-        s = 0.0
-        for slot in range(int(model.ties.degree[i])):
-            j = int(model.ties.partner[i, slot])
-            if p.level[j] >= INVOLVED and p.custody_until[j] <= t:
-                s += weights[int(model.ties.kind[i, slot])]
-        e = s + c.rho_victimisation * float(p.victimisation[i]) + c.rho_domestic * float(
+        e = peer[i] + c.rho_victimisation * float(p.victimisation[i]) + c.rho_domestic * float(
             p.domestic_abuse[i])
         if p.place[i] >= 0:
             e += c.rho_place * (100.0 * heat[p.place[i]] / users[p.place[i]])
@@ -53,7 +55,7 @@ def contagion_step_reference(model) -> tuple[list[float], list[int]]:
                     levels[i] = ENTRENCHED
         elif p.custody_until[i] <= t:
             age = min(max(int(p.age_days[i] / DAYS_PER_YEAR) - 10, 0), 14)
-            p_bg = min(1.0, c.p_entry_background * math.exp(float(p.risk_score[i]))
+            p_bg = min(1.0, c.p_entry_background * float(p.risk_rr[i])
                        * age_curve[age] * float(p.rel_entry[i]))
             log_stay = weeks * (math.log1p(-p_bg) if p_bg < 1 else -math.inf)
             log_stay += weeks * exposure[i] * log1m_beta

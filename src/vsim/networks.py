@@ -86,6 +86,56 @@ def remove_all_ties(partner, kind, degree, i):
         remove_tie(partner, kind, degree, i, j)
 
 
+@njit(inline="always", cache=True)
+def _seek_ties(i, tries, slack, partner, kind, degree, target, alive, pid, age_days, school,
+               neighbourhood, risk_score, level, school_ptr, school_members, nbhd_ptr,
+               nbhd_members, share_school, window, homophily_risk, homophily_involvement, key,
+               step):
+    """Slot i makes up to ``tries`` attempts to befriend a candidate; returns ties added.
+
+    A candidate is drawn from i's school (with probability ``share_school`` while in school) or
+    neighbourhood, born within ``window`` years, and accepted if they have room (fewer than
+    their target + ``slack`` friends) with probability exp(−h_r·|Δrisk| − h_i·|Δlevel|).
+    """
+    added = 0
+    yi = min(max(int(age_days[i] / 365.25) - 10, 0), 15)
+    for a in range(tries):
+        if degree[i] >= target[i]:
+            break
+        base = np.uint64(a) * np.uint64(4)
+        use_school = school[i] >= 0 and draw(key, step, pid[i], base) < share_school
+        offset = int(draw(key, step, pid[i], base + np.uint64(1)) * (2 * window + 1)) - window
+        y = yi + offset
+        if y < 0 or y > 15:
+            continue
+        if use_school:
+            g = school[i] * 16 + y
+            lo = school_ptr[g]
+            hi = school_ptr[g + 1]
+            tie_kind = TIE_SCHOOL
+        else:
+            g = neighbourhood[i] * 16 + y
+            lo = nbhd_ptr[g]
+            hi = nbhd_ptr[g + 1]
+            tie_kind = TIE_NEIGHBOURHOOD
+        if hi <= lo:
+            continue
+        pick = lo + int(draw(key, step, pid[i], base + np.uint64(2)) * (hi - lo))
+        j = school_members[pick] if use_school else nbhd_members[pick]
+        if j == i or alive[j] == 0 or degree[j] >= target[j] + slack:
+            continue
+        if has_tie(partner, degree, i, j):
+            continue
+        d_level = abs(np.float64(level[i]) - np.float64(level[j]))
+        d_risk = abs(np.float64(risk_score[i]) - np.float64(risk_score[j]))
+        accept = np.exp(-homophily_risk * d_risk - homophily_involvement * d_level)
+        if accept < 1.0 and draw(key, step, pid[i], base + np.uint64(3)) >= accept:
+            continue
+        if add_tie(partner, kind, degree, i, j, tie_kind):
+            added += 1
+    return added
+
+
 @njit(cache=True)
 def form_ties(order, partner, kind, degree, target, alive, pid, age_days, school, neighbourhood,
               risk_score, level, school_ptr, school_members, nbhd_ptr, nbhd_members,
@@ -93,56 +143,47 @@ def form_ties(order, partner, kind, degree, target, alive, pid, age_days, school
               attempts_per_tie):
     """Each slot in ``order`` below its target degree seeks friends until it reaches it.
 
-    A candidate is drawn from the person's school (with probability ``share_school`` while in
-    school) or neighbourhood, born within ``age_window`` years, and accepted with probability
-    exp(−h_r·|Δrisk| − h_i·|Δlevel|). Returns the number of ties added.
+    Used when the network is built and when a cohort enters: candidates must themselves be
+    below target, so the degrees come out close to the targets. Returns ties added.
     """
     added = 0
     window = int(age_window)
     for n in range(order.shape[0]):
         i = order[n]
-        if alive[i] == 0:
+        if alive[i] == 0 or degree[i] >= target[i]:
             continue
-        missing = target[i] - degree[i]
-        if missing <= 0:
+        tries = (target[i] - degree[i]) * attempts_per_tie
+        added += _seek_ties(i, tries, 0, partner, kind, degree, target, alive, pid, age_days,
+                            school, neighbourhood, risk_score, level, school_ptr,
+                            school_members, nbhd_ptr, nbhd_members, share_school, window,
+                            homophily_risk, homophily_involvement, key, step)
+    return added
+
+
+@njit(cache=True)
+def repair_ties(start, partner, kind, degree, target, alive, pid, age_days, school,
+                neighbourhood, risk_score, level, school_ptr, school_members, nbhd_ptr,
+                nbhd_members, share_school, age_window, homophily_risk, homophily_involvement,
+                key, step, tries):
+    """Weekly repair: everyone below target makes ``tries`` attempts, visiting slots from
+    ``start`` round the table (so no slot range is favoured).
+
+    A candidate may accept one friend beyond their target: with strict targets most people
+    asked are already full and most attempts fail, week after week. Returns ties added.
+    """
+    added = 0
+    n = alive.shape[0]
+    window = int(age_window)
+    for k in range(n):
+        i = start + k
+        if i >= n:
+            i -= n
+        if alive[i] == 0 or degree[i] >= target[i]:
             continue
-        yi = min(max(int(age_days[i] / 365.25) - 10, 0), 15)
-        tries = missing * attempts_per_tie
-        for a in range(tries):
-            if degree[i] >= target[i]:
-                break
-            base = np.uint64(a) * np.uint64(4)
-            use_school = school[i] >= 0 and draw(key, step, pid[i], base) < share_school
-            offset = int(draw(key, step, pid[i], base + np.uint64(1)) * (2 * window + 1)) - window
-            y = yi + offset
-            if y < 0 or y > 15:
-                continue
-            if use_school:
-                g = school[i] * 16 + y
-                lo = school_ptr[g]
-                hi = school_ptr[g + 1]
-                pool = school_members
-                tie_kind = TIE_SCHOOL
-            else:
-                g = neighbourhood[i] * 16 + y
-                lo = nbhd_ptr[g]
-                hi = nbhd_ptr[g + 1]
-                pool = nbhd_members
-                tie_kind = TIE_NEIGHBOURHOOD
-            if hi <= lo:
-                continue
-            j = pool[lo + int(draw(key, step, pid[i], base + np.uint64(2)) * (hi - lo))]
-            if j == i or alive[j] == 0 or degree[j] >= target[j]:
-                continue
-            if has_tie(partner, degree, i, j):
-                continue
-            d_level = abs(np.float64(level[i]) - np.float64(level[j]))
-            d_risk = abs(np.float64(risk_score[i]) - np.float64(risk_score[j]))
-            accept = np.exp(-homophily_risk * d_risk - homophily_involvement * d_level)
-            if draw(key, step, pid[i], base + np.uint64(3)) >= accept:
-                continue
-            if add_tie(partner, kind, degree, i, j, tie_kind):
-                added += 1
+        added += _seek_ties(i, tries, 1, partner, kind, degree, target, alive, pid, age_days,
+                            school, neighbourhood, risk_score, level, school_ptr,
+                            school_members, nbhd_ptr, nbhd_members, share_school, window,
+                            homophily_risk, homophily_involvement, key, step)
     return added
 
 
@@ -150,22 +191,42 @@ def form_ties(order, partner, kind, degree, target, alive, pid, age_days, school
 def dissolve_ties(partner, kind, degree, alive, pid, p_rewire, key, step):
     """Each school or neighbourhood tie dissolves with probability ``p_rewire`` this step.
 
-    The draw for a tie is keyed by both ids (smaller id as the person, larger as the
-    sub-draw), so it is the same whichever end is visited. Returns ties dissolved.
+    Geometric skipping: each person draws the gaps between selected positions in their own row
+    (one draw per person plus one per selected tie, not one per tie). A selected tie is
+    dissolved only from the end with the smaller slot, so each tie is dissolved with
+    probability ``p_rewire`` exactly. Returns the number of ties dissolved.
     """
     removed = 0
-    n = degree.shape[0]
-    for i in range(n):
-        if alive[i] == 0:
+    if p_rewire <= 0.0:
+        return 0
+    log_q = np.log1p(-p_rewire) if p_rewire < 1.0 else -np.inf
+    chosen = np.empty(partner.shape[1], np.int32)
+    # P(no position selected in a row of d) = (1 − p)^d: one comparison settles most rows.
+    none_selected = (1.0 - p_rewire) ** np.arange(partner.shape[1] + 1)
+    for i in range(degree.shape[0]):
+        if alive[i] == 0 or degree[i] == 0:
             continue
-        s = 0
-        while s < degree[i]:
-            j = partner[i, s]
-            k = kind[i, s]
-            if (k == TIE_SCHOOL or k == TIE_NEIGHBOURHOOD) and pid[i] < pid[j]:
-                if draw(key, step, pid[i], np.uint64(pid[j])) < p_rewire:
-                    remove_tie(partner, kind, degree, i, j)
-                    removed += 1
-                    continue  # slot s now holds another partner
-            s += 1
+        d = degree[i]
+        u = draw(key, step, pid[i], np.uint64(0))
+        # The first gap is geometric: pos ≥ d exactly when u ≥ 1 − (1 − p)^d.
+        if u >= 1.0 - none_selected[d]:
+            continue
+        n_chosen = 0
+        pos = -1
+        k = 1
+        while True:
+            gap = 0 if log_q == -np.inf else int(np.log1p(-u) / log_q)
+            pos += 1 + gap
+            if pos >= d:
+                break
+            j = partner[i, pos]
+            c = kind[i, pos]
+            if j > i and (c == TIE_SCHOOL or c == TIE_NEIGHBOURHOOD):
+                chosen[n_chosen] = j
+                n_chosen += 1
+            u = draw(key, step, pid[i], np.uint64(k))
+            k += 1
+        for r in range(n_chosen):
+            remove_tie(partner, kind, degree, i, chosen[r])
+        removed += n_chosen
     return removed

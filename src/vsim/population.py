@@ -229,6 +229,7 @@ def assign_people(people: People, slots: np.ndarray, pids: np.ndarray, ages: np.
 def refresh_scores(people: People, slots: np.ndarray, scenario: Scenario, world: World) -> None:
     """Recompute risk score and vulnerability after factors change (entry, schooling, effects)."""
     people.risk_score[slots] = risk_score(people, slots, scenario, world.nbhd_deprivation)
+    people.risk_rr[slots] = np.exp(people.risk_score[slots])
     people.vulnerability[slots] = vulnerability(people, slots, scenario)
 
 

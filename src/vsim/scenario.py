@@ -341,6 +341,10 @@ class NetworkSettings(Section):
     p_rewire: Probability = Field(0.01, description=(
         "Weekly share of friendship ties that dissolve and re-form. Assumption: about 40% of "
         "adolescent friendships change in a year."))
+    repair_attempts: int = Field(2, ge=1, le=1000, description=(
+        "Attempts a week for someone below their target number of friends to make one. "
+        "Assumption: friendships re-form over weeks, not at once; raise it to re-form a whole "
+        "network each week (an annealed random graph)."))
     sibling_ties: bool = Field(True, description="Tie siblings in the same household.")
     n_gangs: Count = Field(3, le=1000, description=(
         "Gangs (dense clusters). Assumption for a London borough; Suffolk had two known gangs "

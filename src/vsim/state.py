@@ -46,6 +46,7 @@ class People:
     positive_activities: np.ndarray  # uint8
     engaged_ete: np.ndarray    # uint8, in education, employment or training
     risk_score: np.ndarray     # float32, β·x: log-hazard from risk and protective factors
+    risk_rr: np.ndarray        # float32, exp(β·x): the rate ratio, kept to spare kernels an exp
     vulnerability: np.ndarray  # float32, v_i: exploitation vulnerability
     at_risk_flag: np.ndarray   # uint8, level to return to on desistance
     level: np.ndarray          # int8, involvement level
@@ -114,7 +115,7 @@ _PEOPLE_DTYPES = {
     "ace": np.int8, "low_family": np.uint8, "excluded": np.uint8, "mental_health": np.uint8,
     "substance": np.uint8, "domestic_abuse": np.uint8, "missing": np.uint8,
     "trusted_adult": np.uint8, "positive_activities": np.uint8, "engaged_ete": np.uint8,
-    "risk_score": np.float32, "vulnerability": np.float32, "at_risk_flag": np.uint8,
+    "risk_score": np.float32, "risk_rr": np.float32, "vulnerability": np.float32, "at_risk_flag": np.uint8,
     "level": np.int8, "victimisation": np.float32, "exposure": np.float32, "weapon": np.uint8,
     "exploited_by": np.int32, "custody_until": np.int32, "known_until": np.int32,
     "record": np.int16, "n_offences": np.int32, "last_offence": np.int32, "gang": np.int32,

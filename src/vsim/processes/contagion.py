@@ -24,25 +24,35 @@ ENTRENCH_WINDOW_WEEKS = 12
 @njit(cache=True)
 def exposure_kernel(alive, level, custody_until, t, partner, kind, degree, weights,
                     victimisation, place, heat, users, domestic_abuse, rel_exposure, rho_v, rho_p,
-                    rho_d, out):
-    """Fill ``out`` with each living person's exposure E_i (DESIGN §4a)."""
+                    rho_d, peer, out):
+    """Fill ``out`` with each living person's exposure E_i (DESIGN §4a).
+
+    The peer term is pushed from the involved to their friends rather than gathered by
+    everyone: only a few per cent are involved, so this visits a few per cent of the ties
+    (``peer`` is a work array, overwritten). Returns the number of ties visited.
+    """
     n = alive.shape[0]
+    peer[:] = 0.0
+    visits = 0
+    for j in range(n):
+        if alive[j] == 0 or level[j] < INVOLVED or custody_until[j] > t:
+            continue
+        d = degree[j]
+        visits += d
+        for slot in range(d):
+            peer[partner[j, slot]] += weights[kind[j, slot]]
     for i in range(n):
         if alive[i] == 0:
             continue
-        s = 0.0
-        for slot in range(degree[i]):
-            j = partner[i, slot]
-            if level[j] >= INVOLVED and custody_until[j] <= t:
-                s += weights[kind[i, slot]]
-        e = s + rho_v * victimisation[i] + rho_d * domestic_abuse[i]
+        e = peer[i] + rho_v * victimisation[i] + rho_d * domestic_abuse[i]
         if place[i] >= 0:
             e += rho_p * heat_intensity(heat, users, place[i])
         out[i] = e * rel_exposure[i]
+    return visits
 
 
 @njit(cache=True)
-def involvement_kernel(alive, pid, level, at_risk_flag, exposure, risk_score, age_days,
+def involvement_kernel(alive, pid, level, at_risk_flag, exposure, risk_rr, age_days,
                        age_curve, rel_entry, rel_desistance, custody_until, last_offence, t,
                        p_background, log1m_beta, gamma, gamma_entrenched, p_entrench,
                        entrench_window, weeks, key_entry, key_desist, key_entrench):
@@ -71,13 +81,18 @@ def involvement_kernel(alive, pid, level, at_risk_flag, exposure, risk_score, ag
                     entrenched += 1
         elif custody_until[i] <= t:
             age = min(max(int(age_days[i] / DAYS_PER_YEAR) - 10, 0), 14)
-            p_bg = p_background * np.exp(risk_score[i]) * age_curve[age] * rel_entry[i]
+            p_bg = p_background * risk_rr[i] * age_curve[age] * rel_entry[i]
             if p_bg > 1.0:
                 p_bg = 1.0
-            # log P(no entry) = weeks·[log(1 − p_bg) + E·log(1 − β)]
+            u = draw(key_entry, t, pid[i], 0)
+            # P(entry) = 1 − exp(x) with x = weeks·[log(1 − p_bg) + E·log(1 − β)] ≤ 0, and
+            # 1 − exp(x) ≤ −x ≤ weeks·[p_bg/(1 − p_bg) + E·(−log(1 − β))]: most people draw
+            # above that bound and need no log or exp.
+            if p_bg < 1.0 and u >= weeks * (p_bg / (1.0 - p_bg) - exposure[i] * log1m_beta):
+                continue
             log_stay = weeks * (np.log1p(-p_bg) if p_bg < 1.0 else -np.inf)
             log_stay += weeks * exposure[i] * log1m_beta
-            if draw(key_entry, t, pid[i], 0) < 1.0 - np.exp(log_stay):
+            if u < 1.0 - np.exp(log_stay):
                 level[i] = INVOLVED
                 entered += 1
     return entered, entrenched, desisted
@@ -98,15 +113,20 @@ class Contagion(Process):
         self.log1m_beta = float(np.log1p(-c.beta)) if c.beta < 1.0 else -np.inf
         self.age_curve = np.asarray(model.scenario.offending.age_curve, np.float64)
         self.entrench_window = int(round(ENTRENCH_WINDOW_WEEKS / model.weeks_per_step))
+        self.peer = np.zeros(model.people.capacity, np.float64)
+        self.edge_visits = 0
 
     def compute_exposure(self) -> None:
         """Exposure for everyone from the state at the start of the step."""
         m = self.model
         p, c = m.people, m.scenario.contagion
-        exposure_kernel(p.alive, p.level, p.custody_until, m.t, m.ties.partner, m.ties.kind,
+        if self.peer.shape[0] != p.capacity:
+            self.peer = np.zeros(p.capacity, np.float64)
+        self.edge_visits = exposure_kernel(p.alive, p.level, p.custody_until, m.t, m.ties.partner, m.ties.kind,
                         m.ties.degree, self.weights, p.victimisation, p.place,
                         m.world.places.heat, m.world.places.users, p.domestic_abuse, p.rel_exposure,
-                        c.rho_victimisation, c.rho_place, c.rho_domestic, p.exposure)
+                        c.rho_victimisation, c.rho_place, c.rho_domestic, self.peer,
+                        p.exposure)
 
     def step(self) -> None:
         """Compute exposure, then update involvement synchronously."""
@@ -114,7 +134,7 @@ class Contagion(Process):
         p, c = m.people, m.scenario.contagion
         self.compute_exposure()
         entered, entrenched, desisted = involvement_kernel(
-            p.alive, p.pid, p.level, p.at_risk_flag, p.exposure, p.risk_score, p.age_days,
+            p.alive, p.pid, p.level, p.at_risk_flag, p.exposure, p.risk_rr, p.age_days,
             self.age_curve, p.rel_entry, p.rel_desistance, p.custody_until, p.last_offence,
             m.t, c.p_entry_background, self.log1m_beta, c.gamma, c.gamma_entrenched,
             c.p_entrench, self.entrench_window, m.weeks_per_step, m.streams["entry"],

@@ -98,4 +98,5 @@ class Justice(Process):
         m.counters["charged"] += charged
         m.counters["sent_to_custody"] += jailed
         m.counters["possession_offences"] += found
-        m.counters["released"] += int(np.count_nonzero(p.custody_until == m.t + 1))
+        m.counters["released"] += int(np.count_nonzero((p.custody_until == m.t + 1)
+                                                       & (p.alive == 1)))

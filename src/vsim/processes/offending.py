@@ -65,11 +65,11 @@ class IncidentBuffer:
 
 
 @njit(cache=True)
-def offending_kernel(alive, pid, age_days, level, risk_score, exposure, exploited_by, weapon,
+def offending_kernel(alive, pid, age_days, level, risk_rr, exposure, exploited_by, weapon,
                      record, n_offences, victimisation, custody_until, rel_perpetration, place,
                      neighbourhood, partner, degree, place_ptr, place_members, place_nbhd,
                      place_guard, place_open, heat, users, t, weeks, h0, age_curve, rel_level,
-                     coef_exposure, coef_exploited, coef_weapon, coef_record, coef_heat,
+                     coef_exposure, rr_exploited, rr_weapon, rr_record, coef_heat,
                      p_in_public, p_victim_peer, p_victim_place, p_outside_under25, p_weapon,
                      p_weapon_carrier, p_serious, p_serious_weapon, p_robbery, p_reported,
                      exposed_threshold, key_offend, key_victim, key_weapon, key_injury,
@@ -89,10 +89,13 @@ def offending_kernel(alive, pid, age_days, level, risk_score, exposure, exploite
             continue
         age = min(max(int(age_days[i] / DAYS_PER_YEAR) - 10, 0), 14)
         pl = place[i]
-        log_h = (risk_score[i]
-                 + (coef_exploited if exploited_by[i] >= 0 else 0.0)
-                 + (coef_weapon if weapon[i] != 0 else 0.0)
-                 + (coef_record if record[i] > 0 else 0.0))
+        rr = np.float64(risk_rr[i])
+        if exploited_by[i] >= 0:
+            rr *= rr_exploited
+        if weapon[i] != 0:
+            rr *= rr_weapon
+        if record[i] > 0:
+            rr *= rr_record
         public_open = 0.0
         near_repeat = 1.0
         intensity = 0.0
@@ -104,11 +107,13 @@ def offending_kernel(alive, pid, age_days, level, risk_score, exposure, exploite
             public_open = p_in_public
         private = 1.0 - p_in_public
         excited = coef_exposure * exposure[i]
-        h = (h0 * age_curve[age] * rel_level[level[i]] * np.exp(log_h) * (1.0 + excited)
+        h = (h0 * age_curve[age] * rel_level[level[i]] * rr * (1.0 + excited)
              * near_repeat * (public_open + private) * rel_perpetration[i] * weeks)
         if h <= 0.0:
             continue
-        if draw(key_offend, t, pid[i], 0) >= 1.0 - np.exp(-h):
+        u = draw(key_offend, t, pid[i], 0)
+        # P = 1 − exp(−h) ≤ h: a draw above h needs no exp (nearly everyone, every week).
+        if u >= h or u >= 1.0 - np.exp(-h):
             continue
         if count >= cap:
             return -1
@@ -188,6 +193,9 @@ def carrying_kernel(alive, pid, level, weapon, victimisation, exploited_by, cust
                 rate *= rel_exploited
             if rate > 1.0:
                 rate = 1.0
+            # 1 − (1 − rate)^weeks ≤ weeks·rate/(1 − rate): skip the power for most draws.
+            if rate < 1.0 and u >= weeks * rate / (1.0 - rate):
+                continue
             if u < 1.0 - (1.0 - rate) ** weeks:
                 weapon[i] = 1
                 started += 1
@@ -206,6 +214,9 @@ class Offending(Process):
         o = model.scenario.offending
         self.age_curve = np.asarray(o.age_curve, np.float64)
         self.rel_level = np.array([1.0, o.rel_at_risk, o.rel_involved, o.rel_entrenched])
+        self.rr_exploited = float(np.exp(o.coef_exploited))
+        self.rr_weapon = float(np.exp(o.coef_weapon))
+        self.rr_record = float(np.exp(model.scenario.propensity.prior_record))
         self.heat_decay = float(np.exp(-model.weeks_per_step / model.scenario.places.tau_heat_weeks))
 
     def step(self) -> None:
@@ -217,14 +228,14 @@ class Offending(Process):
         buf = m.incidents
         while True:
             n = offending_kernel(
-                p.alive, p.pid, p.age_days, p.level, p.risk_score, p.exposure, p.exploited_by,
+                p.alive, p.pid, p.age_days, p.level, p.risk_rr, p.exposure, p.exploited_by,
                 p.weapon, p.record, p.n_offences, p.victimisation, p.custody_until,
                 p.rel_perpetration, p.place, p.neighbourhood, m.ties.partner, m.ties.degree,
                 m.place_pool_ptr, m.place_pool_members, places.neighbourhood,
                 places.guardianship, places.rel_opportunity, places.heat, places.users, m.t,
                 m.weeks_per_step,
-                o.h0, self.age_curve, self.rel_level, o.coef_exposure, o.coef_exploited,
-                o.coef_weapon, m.scenario.propensity.prior_record, m.scenario.places.coef_heat,
+                o.h0, self.age_curve, self.rel_level, o.coef_exposure, self.rr_exploited,
+                self.rr_weapon, self.rr_record, m.scenario.places.coef_heat,
                 o.p_in_public, o.p_victim_peer, o.p_victim_place, o.p_outside_victim_under25,
                 o.p_weapon, o.p_weapon_carrier, o.p_serious_injury, o.p_serious_injury_weapon,
                 o.p_robbery, o.p_reported, m.scenario.contagion.recent_exposure_threshold,

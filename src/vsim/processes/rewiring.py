@@ -8,10 +8,7 @@ way. Family and gang ties do not rewire.
 
 from __future__ import annotations
 
-import numpy as np
-
-from vsim.builder import grow_ties
-from vsim.networks import dissolve_ties
+from vsim.networks import dissolve_ties, repair_ties
 from vsim.processes.base import Process, per_step
 from vsim.rng import draw
 
@@ -26,14 +23,19 @@ class Rewiring(Process):
     def step(self) -> None:
         """Dissolve, then repair from a rotating starting point (no slot range is favoured)."""
         m = self.model
-        p, net = m.people, m.scenario.networks
+        p, net, sc = m.people, m.scenario.networks, m.scenario
         removed = dissolve_ties(m.ties.partner, m.ties.kind, m.ties.degree, p.alive, p.pid,
                                 per_step(net.p_rewire, m.weeks_per_step), m.streams["rewire"],
                                 m.t)
-        n = p.capacity
-        start = int(draw(m.streams["rewire"], m.t, -1, 0) * n)
-        order = (np.arange(n, dtype=np.int64) + start) % n
-        added = grow_ties(p, m.ties, m.pools, m.scenario, order, m.streams["form_ties"], m.t,
-                          involvement_homophily=True)
+        start = int(draw(m.streams["rewire"], m.t, -1, 0) * p.capacity)
+        pools = m.pools
+        added = repair_ties(start, m.ties.partner, m.ties.kind, m.ties.degree,
+                            p.target_degree, p.alive, p.pid, p.age_days, p.school,
+                            p.neighbourhood, p.risk_score, p.level, pools.school_ptr,
+                            pools.school_members, pools.nbhd_ptr, pools.nbhd_members,
+                            net.share_school, net.age_window_years,
+                            net.homophily_risk if sc.processes.risk_factors else 0.0,
+                            net.homophily_involvement, m.streams["form_ties"], m.t,
+                            net.repair_attempts)
         m.counters["ties_dissolved"] += removed
         m.counters["ties_formed"] += added
