@@ -65,3 +65,26 @@ def test_contagion_kernel_matches_reference(steps_before):
                           np.asarray(exposure, np.float32)[alive])
     assert np.array_equal(model.people.level, np.asarray(levels, np.int8))
     assert not np.array_equal(before, model.people.level), "the step changed somebody"
+
+
+def test_dissolve_ties_removes_each_friendship_with_probability_p():
+    from test_invariants import check_ties
+    from vsim.networks import dissolve_ties
+    from vsim.state import TIE_FAMILY, TIE_GANG, TIE_NEIGHBOURHOOD, TIE_SCHOOL
+
+    model = ViolenceModel(quick(**{"population.n_young_people": 20_000}))
+    before = model.ties.edge_list()
+    friendship = np.isin(before[:, 2], [TIE_SCHOOL, TIE_NEIGHBOURHOOD])
+    p = 0.2
+    removed = dissolve_ties(model.ties.partner, model.ties.kind, model.ties.degree,
+                            model.people.alive, model.people.pid, p,
+                            model.streams["rewire"], 1)
+    after = model.ties.edge_list()
+    m = int(friendship.sum())
+    assert removed == len(before) - len(after)
+    # Binomial(m, p): SD = sqrt(m p (1 − p)) ≈ 0.4% of m here; allow four SDs.
+    assert abs(removed - p * m) < 4 * np.sqrt(m * p * (1 - p)), (removed, p * m)
+    # Family and gang ties never dissolve.
+    for k in (TIE_FAMILY, TIE_GANG):
+        assert (after[:, 2] == k).sum() == (before[:, 2] == k).sum()
+    check_ties(model)

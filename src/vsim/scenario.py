@@ -235,8 +235,10 @@ class ContagionSettings(Section):
     at_risk_share: Probability = Field(0.15, description=(
         "Share with the highest risk scores classed 'at risk' (Somerset spectrum). "
         "Assumption."))
-    weight_school: Rate = Field(1.0, le=100, description="Weight of a school tie.")
-    weight_neighbourhood: Rate = Field(1.0, le=100, description="Weight of a neighbourhood tie.")
+    weight_school: Rate = Field(1.0, le=100, description=(
+        "Weight of an involved school friend: the unit of exposure (a modelling convention)."))
+    weight_neighbourhood: Rate = Field(1.0, le=100, description=(
+        "Weight of an involved neighbourhood friend. Assumption: as a school friend."))
     weight_family: Rate = Field(1.5, le=100, description=(
         "Weight of a sibling tie. Assumption: household exposure is stronger."))
     weight_gang: Rate = Field(2.0, le=100, description="Weight of a gang tie. Assumption.")
@@ -254,7 +256,7 @@ class ContagionSettings(Section):
         "between an exposure and the next shooting."))
     recent_exposure_threshold: Rate = Field(0.5, le=100, description=(
         "Victimisation or place-heat exposure above which an incident is logged as following "
-        "recent exposure to violence."))
+        "recent exposure to violence. Assumption: about half a recent victimisation."))
 
 
 class OffendingSettings(Section):
@@ -326,7 +328,8 @@ class NetworkSettings(Section):
         "Mean friends per young person (school + neighbourhood ties). EVIDENCE §6: mean "
         "7.25–8.59 nominations in year-group networks."))
     max_degree: int = Field(32, ge=1, le=512, description=(
-        "Slots per person in the tie table (caps degree, sets memory)."))
+        "Slots per person in the tie table: caps the degree and sets memory (5 bytes a slot). "
+        "A setting, not an estimate: 32 is four times the mean degree."))
     share_school: Probability = Field(0.6, description=(
         "Share of ties formed at school, for those in school. Assumption."))
     age_window_years: float = Field(1.0, ge=0, le=15, description=(
@@ -345,7 +348,8 @@ class NetworkSettings(Section):
         "Attempts a week for someone below their target number of friends to make one. "
         "Assumption: friendships re-form over weeks, not at once; raise it to re-form a whole "
         "network each week (an annealed random graph)."))
-    sibling_ties: bool = Field(True, description="Tie siblings in the same household.")
+    sibling_ties: bool = Field(True, description=(
+        "Tie siblings in the same household (DESIGN §3: family ties via households)."))
     n_gangs: Count = Field(3, le=1000, description=(
         "Gangs (dense clusters). Assumption for a London borough; Suffolk had two known gangs "
         "in Ipswich (seed)."))
