@@ -37,7 +37,7 @@ def sis_scenario(n: int, beta: float, gamma: float, degree: int, rewire: bool,
         "networks": {"mean_degree": degree, "max_degree": degree, "share_school": 0.0,
                      "age_window_years": 15, "homophily_risk": 0.0,
                      "homophily_involvement": 0.0, "sibling_ties": False, "n_gangs": 0,
-                     "p_rewire": 1.0 if rewire else 0.0,
+                     "p_rewire": 1.0 if rewire else 0.0, "rewire_every_weeks": 1,
                      # enough attempts to re-form every tie each week (6 per missing tie)
                      "repair_attempts": 6 * degree},
         "contagion": {"beta": beta, "gamma": gamma, "p_entry_background": 0.0,

@@ -344,6 +344,10 @@ class NetworkSettings(Section):
     p_rewire: Probability = Field(0.01, description=(
         "Weekly share of friendship ties that dissolve and re-form. Assumption: about 40% of "
         "adolescent friendships change in a year."))
+    rewire_every_weeks: int = Field(4, ge=1, le=52, description=(
+        "Friendships are updated every n weeks, dissolving the share p_rewire would over those "
+        "weeks at once. A speed setting, not an estimate: monthly updates cost a quarter of "
+        "weekly ones and change who is friends with whom on the same time scale."))
     repair_attempts: int = Field(2, ge=1, le=1000, description=(
         "Attempts a week for someone below their target number of friends to make one. "
         "Assumption: friendships re-form over weeks, not at once; raise it to re-form a whole "

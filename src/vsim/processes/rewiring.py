@@ -1,6 +1,7 @@
 """Tie rewiring (DESIGN §4a, networks): friendships dissolve and re-form with selection.
 
-Each week a share ``p_rewire`` of school and neighbourhood ties dissolves; everyone below their
+Every ``rewire_every_weeks`` weeks the share of school and neighbourhood ties that ``p_rewire``
+would dissolve over those weeks dissolves; everyone below their
 target number of friends then seeks new ones, preferring peers of similar risk and involvement
 (selection, ``homophily_involvement``). Ties lost when someone leaves at 25 are replaced the same
 way. Family and gang ties do not rewire.
@@ -24,9 +25,12 @@ class Rewiring(Process):
         """Dissolve, then repair from a rotating starting point (no slot range is favoured)."""
         m = self.model
         p, net, sc = m.people, m.scenario.networks, m.scenario
+        every = max(1, int(round(net.rewire_every_weeks / m.weeks_per_step)))
+        if m.t % every:
+            return
         removed = dissolve_ties(m.ties.partner, m.ties.kind, m.ties.degree, p.alive, p.pid,
-                                per_step(net.p_rewire, m.weeks_per_step), m.streams["rewire"],
-                                m.t)
+                                per_step(net.p_rewire, m.weeks_per_step * every),
+                                m.streams["rewire"], m.t)
         start = int(draw(m.streams["rewire"], m.t, -1, 0) * p.capacity)
         pools = m.pools
         added = repair_ties(start, m.ties.partner, m.ties.kind, m.ties.degree,
