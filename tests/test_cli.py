@@ -20,10 +20,10 @@ import vsim
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "scenarios" / "quick.toml"
-# the tables of the README's "What a run writes", plus the person-level snapshots
-# (outputs.snapshot_every_weeks; written empty when 0)
+# the tables of the README's "What a run writes": snapshots (outputs.snapshot_every_weeks) and
+# the intervention tables (costs, participants, budget) are written empty when not used
 TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people",
-          "snapshots")
+          "snapshots", "costs", "participants", "budget")
 PROCESSES = ("interventions", "contagion", "offending", "victimisation", "exploitation",
              "justice", "life_course", "rewiring", "record")
 

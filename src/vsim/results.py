@@ -26,7 +26,8 @@ from vsim.scenario import Scenario
 from vsim.state import DAYS_PER_YEAR, LEVEL_NAMES
 
 DEPENDENCIES = ("mesa", "numpy", "numba", "pandas", "pydantic", "pyarrow", "networkx")
-TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people", "snapshots")
+TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people", "snapshots",
+          "costs", "participants", "budget")
 
 
 def versions() -> dict[str, str]:
@@ -57,6 +58,9 @@ class Results:
     incidents: pd.DataFrame
     people: pd.DataFrame
     snapshots: pd.DataFrame
+    costs: pd.DataFrame
+    participants: pd.DataFrame
+    budget: pd.DataFrame
     phase_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -189,6 +193,52 @@ def _snapshot_frame(record) -> pd.DataFrame:
     return df
 
 
+COST_COLUMNS = ("step", "date", "intervention", "type", "cost_fixed", "cost_staff",
+                "cost_participants", "cost_total", "enrolled", "waiting", "new_enrolments",
+                "completed", "dropped_out", "capacity")
+BUDGET_COLUMNS = ("intervention", "type", "planned_cost_per_year", "funded_share",
+                  "funded_cost_per_year", "unfunded_cost_per_year")
+
+
+def _costs_frame(model) -> pd.DataFrame:
+    """The cost and caseload ledger of every intervention, one row per recorded step."""
+    rows = [row for iv in model.interventions for row in iv.ledger
+            if row["t"] >= model.n_burn_in]
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("cost") else "int64")
+                             for c in COST_COLUMNS})
+    df = pd.DataFrame(rows)
+    df.insert(0, "step", df.pop("t") - model.n_burn_in)
+    start = pd.Timestamp(model.scenario.time.start)
+    df.insert(1, "date", start + pd.to_timedelta(df["step"] * model.scenario.time.step_days,
+                                                 unit="D"))
+    df["cost_total"] = df["cost_fixed"] + df["cost_staff"] + df["cost_participants"]
+    return df[list(COST_COLUMNS)]
+
+
+def _participants_frame(model) -> pd.DataFrame:
+    """Everyone ever referred to each intervention, with status and steps (recorded scale)."""
+    from vsim.interventions import STATUS_NAMES
+
+    frames = []
+    for iv in model.interventions:
+        data = iv.participants()
+        if data["person_id"].size == 0:
+            continue
+        df = pd.DataFrame(data)
+        for col in ("t_referred", "t_enrolled", "t_discharged"):
+            df[col] = np.where(df[col] >= 0, df[col] - model.n_burn_in, -1)
+        df = df.rename(columns={"t_referred": "referred_step", "t_enrolled": "enrolled_step",
+                                "t_discharged": "discharged_step"})
+        df["status"] = pd.Categorical.from_codes(df["status"], categories=list(STATUS_NAMES))
+        df.insert(1, "intervention", iv.spec.label)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame({"person_id": pd.Series(dtype="int64"),
+                             "intervention": pd.Series(dtype="object")})
+    return pd.concat(frames, ignore_index=True)
+
+
 def collect_results(model) -> Results:
     """Turn a finished model's recorders into :class:`Results`."""
     sc = model.scenario
@@ -201,4 +251,6 @@ def collect_results(model) -> Results:
                    monthly=monthly_frame(steps, sc.area.residents), neighbourhoods=nbhd,
                    police_uk=police_uk_long(nbhd), incidents=incidents,
                    people=_people_frame(model), snapshots=_snapshot_frame(record),
+                   costs=_costs_frame(model), participants=_participants_frame(model),
+                   budget=pd.DataFrame(model.budget_report, columns=BUDGET_COLUMNS),
                    phase_seconds=dict(model.phase_seconds))

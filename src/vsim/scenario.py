@@ -15,17 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Rate = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Count = Annotated[int, Field(ge=0)]
-
-
-class Section(BaseModel):
-    """Base of every scenario section: frozen, unknown keys rejected, NaN and inf rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
-                              validate_default=True)
+from vsim.fields import Count, Positive, Probability, Rate, Section  # noqa: F401 (re-exported)
+from vsim.interventions import AnyIntervention
 
 
 # ----------------------------------------------------------------------------------- time
@@ -486,6 +477,30 @@ class OutputSettings(Section):
         "state at the end is always in people.parquet."))
 
 
+class CrimeCosts(Section):
+    """Unit costs of crime (pounds, 2015/16 prices) to value prevented incidents."""
+
+    violence_with_injury: Rate = Field(14_050.0, description=(
+        "EVIDENCE §7: Heeks et al. 2018, Home Office 'Economic and social costs of crime'."))
+    violence_without_injury: Rate = Field(5_930.0, description=(
+        "EVIDENCE §7: Heeks et al. 2018 [I, not yet checked against the report]."))
+    robbery: Rate = Field(11_320.0, description="EVIDENCE §7: Heeks et al. 2018.")
+    homicide: Rate = Field(3_217_740.0, description=(
+        "EVIDENCE §7: Heeks et al. 2018, 'an estimated £3.2m' [S]; exact figure [I]."))
+    p_homicide_serious_weapon: Probability = Field(0.01, description=(
+        "Share of incidents with a weapon and serious injury that are homicides. Derived: "
+        "EVIDENCE §3, 4,986 hospital admissions for assault with a sharp object against 262 "
+        "knife homicides (England and Wales, different years) ≈ 5%; 1% taken for young people "
+        "as most weapon incidents in the model are not admissions (assumption)."))
+
+
+class BudgetSettings(Section):
+    """What the portfolio may spend; interventions are funded in the order listed."""
+
+    per_year: Rate | None = Field(None, description="Budget per year (pounds).")
+    total: Rate | None = Field(None, description="Budget over the horizon (pounds).")
+
+
 class Scenario(Section):
     """A complete, validated scenario: everything a run needs besides the seed override."""
 
@@ -508,6 +523,14 @@ class Scenario(Section):
     justice: JusticeSettings = JusticeSettings()
     processes: ProcessSwitches = ProcessSwitches()
     outputs: OutputSettings = OutputSettings()
+    interventions: tuple[AnyIntervention, ...] = Field((), description=(
+        "The portfolio: [[interventions]] tables, each with a type (mentoring, "
+        "family_therapy, outreach, hotspot_policing, exploiter_disruption, "
+        "focused_deterrence, civil_injunction, referral_pathway, trusted_relationships, "
+        "workforce_upskilling, school_programme, diversionary_activities, targeted_support, "
+        "domestic_abuse_support)."))
+    budget: BudgetSettings = BudgetSettings()
+    crime_costs: CrimeCosts = CrimeCosts()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -523,6 +546,18 @@ class Scenario(Section):
                 f"exploiters.max_age ({self.exploiters.max_age})")
         if self.offending.p_victim_peer + self.offending.p_victim_place > 1.0 + 1e-12:
             raise ValueError("offending.p_victim_peer + offending.p_victim_place must be ≤ 1")
+        names = ([n.name for n in self.area.neighbourhoods] if self.area.neighbourhoods else
+                 [f"neighbourhood {i + 1}" for i in range(self.area.n_neighbourhoods)])
+        for k, iv in enumerate(self.interventions):
+            unknown = [n for n in iv.neighbourhoods if n not in names]
+            if unknown:
+                raise ValueError(f"interventions[{k}].neighbourhoods: {unknown} are not "
+                                 f"neighbourhoods of this scenario ({', '.join(names[:6])}...)")
+            kinds = getattr(iv, "place_kinds", ())
+            known = [t.kind for t in self.places.types]
+            if any(kind not in known for kind in kinds):
+                raise ValueError(f"interventions[{k}].place_kinds: {list(kinds)} must be among "
+                                 f"places.types kinds {known}")
         if self.networks.mean_degree > self.networks.max_degree:
             raise ValueError(
                 f"networks.mean_degree ({self.networks.mean_degree}) must not exceed "

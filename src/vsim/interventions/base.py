@@ -22,7 +22,7 @@ from numba import njit
 from pydantic import Field, model_validator
 
 from vsim.rng import draws, stream_key
-from vsim.scenario import Positive, Probability, Rate, Section
+from vsim.fields import Positive, Probability, Rate, Section
 from vsim.state import DAYS_PER_YEAR, LEVEL_NAMES
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ class Effects(Section):
 
 class InterventionSpec(Section):
     """Parameters every intervention has. Families change the defaults and cite sources."""
+
+    runtime: ClassVar[type] = None  # the Intervention class that runs it (set below)
 
     type: str
     name: str | None = Field(None, description="Label in results (default: the type).")
@@ -171,10 +173,11 @@ def apply_effects(slots, status, t_enrolled, t_discharged, share_done, rel, t, d
 class Intervention:
     """Runtime of one intervention in one model: waiting list, caseload, effects, ledger."""
 
-    family: ClassVar[str] = "intervention"
+    order: ClassVar[int] = 1  # interventions that change other services (upskilling) go first
 
     def __init__(self, spec: InterventionSpec, model: ViolenceModel, index: int):
         self.spec = spec
+        self.model = model
         self.index = index
         sc = model.scenario
         time = sc.time
@@ -440,3 +443,6 @@ class Intervention:
         return {"person_id": self.pids.copy(), "status": self.status.copy(),
                 "t_referred": self.t_referred.copy(), "t_enrolled": self.t_enrolled.copy(),
                 "t_discharged": self.t_discharged.copy()}
+
+
+InterventionSpec.runtime = Intervention
