@@ -86,8 +86,7 @@ class Results:
         """
         out = Path(out_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; results are for sharing
+        tmp = temp_dir_beside(out)
         try:
             for name in TABLES:
                 frame: pd.DataFrame = getattr(self, name)
@@ -103,6 +102,15 @@ class Results:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return out
+
+
+def temp_dir_beside(target: Path) -> Path:
+    """A new temporary folder next to ``target`` (same file system, so renaming is atomic),
+    readable like any other folder (mkdtemp alone makes it private)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
+    return tmp
 
 
 def replace_dir(new: Path, target: Path) -> None:

@@ -1,0 +1,234 @@
+"""Experiment files: a base scenario, portfolios, uncertain parameters and a design.
+
+Sampling and analysis use SALib (in :mod:`vsim.sweep` and :mod:`vsim.analysis`); the model
+never imports it. One function, :func:`scenario_for`, turns a sample row into a validated
+scenario (STYLE example 8).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from vsim.fields import Section
+from vsim.loading import (ScenarioError, check_memory, describe_validation_error, load_scenario,
+                          parse_toml, scenario_from_dict, scenario_to_dict, set_dotted)
+from vsim.scenario import Scenario
+
+OUTCOMES = ("incidents", "incidents_recorded", "weapon_incidents", "serious_injury_incidents",
+            "robberies", "first_time_perpetrators", "mean_involved", "mean_exploited",
+            "mean_in_custody", "cost_total")
+
+
+class Parameter(Section):
+    """An uncertain parameter: a dotted path into the scenario and its range."""
+
+    path: str = Field(..., min_length=1, description="Dotted path, e.g. contagion.beta.")
+    low: float = Field(..., description="Lower bound.")
+    high: float = Field(..., description="Upper bound.")
+    distribution: Literal["uniform", "loguniform"] = Field("uniform", description=(
+        "uniform on [low, high], or log-uniform (both bounds > 0)."))
+    integer: bool = Field(False, description="Round sampled values to whole numbers.")
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.distribution == "loguniform" and self.low <= 0:
+            raise ValueError(f"low ({self.low}) must be > 0 for a log-uniform distribution")
+        return self
+
+    def scale(self, u: float) -> float:
+        """Map a unit-cube coordinate to this parameter's value."""
+        if self.distribution == "loguniform":
+            value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            value = self.low + u * (self.high - self.low)
+        return float(round(value)) if self.integer else value
+
+
+class Design(Section):
+    """How the parameter space is sampled."""
+
+    method: Literal["morris", "sobol", "latin_hypercube", "factorial"] = Field(
+        "morris", description="Morris screening, Sobol/Saltelli, Latin hypercube or full grid.")
+    samples: int = Field(10, ge=1, le=1_000_000, description=(
+        "Morris trajectories; Sobol base samples N (a power of 2); Latin hypercube points."))
+    levels: int = Field(4, ge=2, le=100, description="Grid levels (Morris and factorial).")
+    second_order: bool = Field(False, description="Sobol second-order indices too.")
+
+
+class Portfolio(Section):
+    """A portfolio to compare under uncertainty: a scenario file or a list of interventions."""
+
+    name: str = Field(..., min_length=1)
+    scenario: str | None = Field(None, description=(
+        "Scenario file whose interventions (and budget) form the portfolio (path relative to "
+        "the experiment file)."))
+    interventions: tuple[dict, ...] = Field((), description="[[portfolios.interventions]].")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.scenario and self.interventions:
+            raise ValueError("give either scenario or interventions, not both")
+        return self
+
+
+class Experiment(Section):
+    """A sweep: base scenario × portfolios × design × replicates."""
+
+    name: str = Field(..., min_length=1, pattern=r"^[^./\\][^/\\]*$")
+    description: str = ""
+    base: str | None = Field(None, description=(
+        "Base scenario file, relative to the experiment file (required for the vsim model)."))
+    model: str = Field("vsim", description=(
+        "'vsim', or 'module:function' taking (parameters: dict, seed: int) and returning a "
+        "dict of outcomes (for test functions and other models)."))
+    root_seed: int = Field(1, ge=0, le=2**62, description="Seeds derive from it and the run.")
+    replicates: int = Field(1, ge=1, le=10_000, description="Replicates per sample point.")
+    outcomes: tuple[str, ...] = Field(("incidents", "weapon_incidents",
+                                       "serious_injury_incidents", "mean_exploited"))
+    design: Design = Design()
+    parameters: tuple[Parameter, ...] = Field(..., min_length=1)
+    portfolios: tuple[Portfolio, ...] = Field((), description=(
+        "Portfolios compared on the same sample points and seeds; a 'baseline' without "
+        "interventions is added when any are given."))
+    population_scale: float = Field(1.0, gt=0, le=1, description=(
+        "Simulate this share of the base scenario's young people (and residents), for fast "
+        "screening. 1 = as the scenario says."))
+
+    @model_validator(mode="after")
+    def _checks(self):
+        if self.model == "vsim" and not self.base:
+            raise ValueError("base: a base scenario file is required for the vsim model")
+        if self.model != "vsim" and ":" not in self.model:
+            raise ValueError(f"model: '{self.model}' must be 'vsim' or 'module:function'")
+        names = [p.path for p in self.parameters]
+        if len(set(names)) != len(names):
+            raise ValueError("parameters: each path may appear once")
+        if self.model == "vsim":
+            unknown = [o for o in self.outcomes if o not in OUTCOMES]
+            if unknown:
+                raise ValueError(f"outcomes: {unknown} unknown; choose from {list(OUTCOMES)}")
+        if self.design.method == "sobol" and self.design.samples & (self.design.samples - 1):
+            raise ValueError(f"design.samples = {self.design.samples}: Sobol needs a power of 2")
+        portfolio_names = [p.name for p in self.portfolios]
+        if len(set(portfolio_names)) != len(portfolio_names) or "baseline" in portfolio_names:
+            raise ValueError("portfolios: names must be unique and not 'baseline'")
+        return self
+
+
+class LoadedExperiment:
+    """An experiment with its base scenario and portfolios resolved and validated."""
+
+    def __init__(self, experiment: Experiment, source: Path):
+        self.spec = experiment
+        self.source = source
+        self.folder = source.parent
+        self.base: Scenario | None = None
+        self.portfolios: dict[str, list[dict]] = {}
+        if experiment.model == "vsim":
+            self.base = load_scenario(self.folder / experiment.base)
+            if experiment.population_scale < 1:
+                self.base = _scaled(self.base, experiment.population_scale)
+            if experiment.portfolios:
+                self.portfolios["baseline"] = []
+            for p in experiment.portfolios:
+                if p.scenario:
+                    other = load_scenario(self.folder / p.scenario)
+                    ivs = [iv.model_dump(mode="json", exclude_none=True)
+                           for iv in other.interventions]
+                else:
+                    ivs = [dict(iv) for iv in p.interventions]
+                self.portfolios[p.name] = ivs
+            if not self.portfolios:
+                self.portfolios["scenario"] = [iv.model_dump(mode="json", exclude_none=True)
+                                               for iv in self.base.interventions]
+        else:
+            self.portfolios["model"] = []
+        self._check_paths()
+
+    def _check_paths(self) -> None:
+        """Every parameter path must name a scenario field; every portfolio must validate."""
+        if self.base is None:
+            return
+        problems = []
+        data = scenario_to_dict(self.base)
+        for k, par in enumerate(self.spec.parameters):
+            node = data
+            parts = par.path.split(".")
+            for depth, part in enumerate(parts):
+                if not isinstance(node, dict) or part not in node:
+                    where = ".".join(parts[:depth]) or "the scenario"
+                    valid = sorted(node) if isinstance(node, dict) else []
+                    problems.append(f"parameters[{k}].path: '{par.path}' is not a scenario "
+                                    f"field ('{part}' is not in {where}; valid: "
+                                    f"{', '.join(valid)})")
+                    break
+                node = node[part]
+            else:
+                if isinstance(node, dict | list):
+                    problems.append(f"parameters[{k}].path: '{par.path}' is a table, not a "
+                                    f"number")
+        if problems:
+            raise ScenarioError(str(self.source), problems)
+        for name in self.portfolios:
+            for corner in (0.0, 1.0):
+                self.scenario_for({p.path: p.scale(corner) for p in self.spec.parameters},
+                                  name)
+
+    def scenario_for(self, values: dict[str, float], portfolio: str) -> Scenario:
+        """The validated scenario for one sample point and portfolio."""
+        data = scenario_to_dict(self.base)
+        for path, value in values.items():
+            set_dotted(data, path, value)
+        data["interventions"] = self.portfolios[portfolio]
+        return scenario_from_dict(data, f"{self.source} [{portfolio}]")
+
+    def largest_scenario(self) -> Scenario | None:
+        """Scenario at the upper corner of the design (for the memory check)."""
+        if self.base is None:
+            return None
+        return self.scenario_for({p.path: p.scale(1.0) for p in self.spec.parameters},
+                                 next(iter(self.portfolios)))
+
+    def check_memory(self, jobs: int) -> None:
+        """Refuse a job count whose runs would not fit in memory together."""
+        largest = self.largest_scenario()
+        if largest is not None:
+            check_memory(largest, str(self.source), jobs=jobs)
+
+
+def _scaled(scenario: Scenario, share: float) -> Scenario:
+    n = max(200, round(scenario.n_young_people * share))
+    data = scenario_to_dict(scenario)
+    data.setdefault("population", {})["n_young_people"] = n
+    data["area"]["residents"] = max(1, round(scenario.area.residents * share))
+    return scenario_from_dict(data, f"{scenario.name} scaled by {share}")
+
+
+def load_experiment(path: str | os.PathLike) -> LoadedExperiment:
+    """Read and validate an experiment file (every problem reported together)."""
+    path = Path(path)
+    data = parse_toml(path)
+    try:
+        experiment = Experiment.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(str(path), describe_validation_error(err, Experiment)) from None
+    return LoadedExperiment(experiment, path)
+
+
+def run_seed(root_seed: int, sample: int, replicate: int) -> int:
+    """Seed of a run: a hash of the root seed, the sample point and the replicate.
+
+    The portfolio is left out on purpose: every portfolio at a sample point and replicate
+    shares the seed (common random numbers). The result does not depend on which worker ran
+    the run or when.
+    """
+    digest = hashlib.sha256(f"vsim-sweep:{root_seed}:{sample}:{replicate}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 2

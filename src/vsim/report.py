@@ -1,0 +1,210 @@
+"""One self-contained HTML report of a ``run``, ``compare`` or ``sweep`` output folder.
+
+Plots are embedded as base64 PNG, so the file can be mailed or attached to a paper as it is.
+The report shows the scenario(s), key outcomes with intervals where the folder has them, the
+plots, and the provenance (seeds, versions, scenario hashes).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from vsim.loading import ScenarioError
+
+MAX_ROWS = 60
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;
+color:#1d2733;line-height:1.45}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;font-size:.85em;margin:.6em 0}
+th,td{border:1px solid #d8dde6;padding:.25em .5em;text-align:right}
+th{background:#eef2f7}td:first-child,th:first-child{text-align:left}
+img{max-width:100%;border:1px solid #e3e7ee;margin:.4em 0}
+pre{background:#f5f7fa;padding:.8em;overflow:auto;font-size:.8em}
+.note{color:#5a6675}
+"""
+
+
+def kind_of(folder: Path) -> str:
+    """'sweep', 'compare' or 'run', from the files the folder holds."""
+    if (folder / "sweep.json").exists():
+        return "sweep"
+    if any(folder.glob("summary.*")) and any(folder.glob("comparison.*")):
+        return "compare"
+    if (folder / "manifest.json").exists() and any(folder.glob("steps.*")):
+        return "run"
+    raise ScenarioError(str(folder), [
+        "not a vsim output folder: expected the results of vsim run (manifest.json, steps), "
+        "vsim compare (summary, comparison) or vsim sweep (sweep.json)"])
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def _table(name: str, folder: Path) -> pd.DataFrame | None:
+    for suffix in (".parquet", ".csv"):
+        path = folder / f"{name}{suffix}"
+        if path.exists():
+            return _read(path)
+    return None
+
+
+def _html_table(df: pd.DataFrame, caption: str = "") -> str:
+    shown = df.head(MAX_ROWS)
+    more = (f"<p class='note'>first {MAX_ROWS} of {len(df):,} rows</p>"
+            if len(df) > MAX_ROWS else "")
+    cap = f"<h3>{html.escape(caption)}</h3>" if caption else ""
+    return cap + shown.to_html(index=False, float_format=lambda v: f"{v:,.3g}",
+                               border=0, na_rep="") + more
+
+
+def _png(path_or_fig) -> str:
+    if isinstance(path_or_fig, Path):
+        data = path_or_fig.read_bytes()
+    else:
+        buf = io.BytesIO()
+        path_or_fig.savefig(buf, format="png", dpi=100)
+        data = buf.getvalue()
+    return f"<img src='data:image/png;base64,{base64.b64encode(data).decode()}'>"
+
+
+def _run_figures(folder: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = _table("steps", folder)
+    out = []
+    if steps is None or steps.empty:
+        return out
+    steps["date"] = pd.to_datetime(steps["date"])
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    ax.plot(steps["date"], steps["incidents"], lw=0.6, color="#9cb3cc", label="per step")
+    ax.plot(steps["date"], steps["incidents"].rolling(4, min_periods=1).mean(), color="#1f4e79",
+            label="4-step mean")
+    ax.set_ylabel("incidents")
+    ax.legend()
+    fig.tight_layout()
+    out.append(_png(fig))
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    for col in ("n_at_risk", "n_involved", "n_entrenched", "n_exploited", "in_custody"):
+        ax.plot(steps["date"], steps[col], label=col.removeprefix("n_").replace("_", " "))
+    ax.set_ylabel("young people")
+    ax.legend(ncol=5, fontsize=8)
+    fig.tight_layout()
+    out.append(_png(fig))
+    plt.close(fig)
+    return out
+
+
+def build_report(folder: Path) -> str:
+    """The HTML text of the report for ``folder``."""
+    kind = kind_of(folder)
+    parts = [f"<!doctype html><meta charset='utf-8'><title>vsim {kind}: "
+             f"{html.escape(folder.name)}</title><style>{STYLE}</style>",
+             f"<h1>vsim {kind} report — {html.escape(folder.name)}</h1>"]
+    if kind == "run":
+        parts += _run_sections(folder)
+    elif kind == "compare":
+        parts += _compare_sections(folder)
+    else:
+        parts += _sweep_sections(folder)
+    return "\n".join(parts)
+
+
+def _run_sections(folder: Path) -> list[str]:
+    from vsim.outcomes import summary_table
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    steps = _table("steps", folder)
+    scenario_text = (folder / "scenario.toml").read_text(encoding="utf-8")
+    residents = _residents(scenario_text)
+    parts = ["<h2>Key outcomes by year</h2>",
+             _html_table(summary_table(steps, residents, manifest["step_days"]))]
+    parts += ["<h2>Over time</h2>"] + _run_figures(folder)
+    costs = _table("costs", folder)
+    if costs is not None and len(costs):
+        by = costs.groupby("intervention")[["cost_total", "new_enrolments", "completed",
+                                             "dropped_out"]].sum().reset_index()
+        parts += ["<h2>Interventions</h2>", _html_table(by)]
+    budget = _table("budget", folder)
+    if budget is not None and len(budget):
+        parts.append(_html_table(budget, "Budget"))
+    parts += ["<h2>Provenance</h2>", f"<pre>{html.escape(json.dumps(manifest, indent=2))}</pre>",
+              "<h2>Scenario (fully resolved)</h2>", f"<pre>{html.escape(scenario_text)}</pre>"]
+    return parts
+
+
+def _residents(scenario_text: str) -> int:
+    import tomllib
+
+    return int(tomllib.loads(scenario_text).get("area", {}).get("residents", 1))
+
+
+def _compare_sections(folder: Path) -> list[str]:
+    parts = []
+    summary = _table("summary", folder)
+    if summary is not None:
+        parts += ["<h2>Comparison against the baseline (95% intervals over replicates)</h2>",
+                  _html_table(summary)]
+    for png in sorted(folder.glob("*.png")):
+        parts += [f"<h2>{html.escape(png.stem.replace('_', ' '))}</h2>", _png(png)]
+    for name in ("manifest.json", "compare.json"):
+        if (folder / name).exists():
+            parts += ["<h2>Provenance</h2>",
+                      f"<pre>{html.escape((folder / name).read_text(encoding='utf-8'))}</pre>"]
+    for toml in sorted(folder.glob("*.toml")):
+        parts += [f"<h2>{html.escape(toml.name)}</h2>",
+                  f"<pre>{html.escape(toml.read_text(encoding='utf-8'))}</pre>"]
+    return parts
+
+
+def _sweep_sections(folder: Path) -> list[str]:
+    from vsim.sweep import status
+
+    manifest = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    st = status(folder)
+    parts = ["<h2>Design</h2>",
+             f"<p>{st['finished']:,} of {st['runs']:,} runs finished, {st['failed']:,} failed; "
+             f"{manifest['samples']:,} sample points × {len(manifest['portfolios'])} portfolios "
+             f"× {manifest['replicates']} replicates; method {manifest['design']['method']}.</p>"]
+    analysis = folder / "analysis"
+    if analysis.is_dir():
+        for name, caption in (("indices", "Sensitivity indices"),
+                              ("robustness", "Reduction against the baseline across the "
+                                             "uncertainty space"),
+                              ("probability_best", "Probability that each portfolio is best")):
+            table = _table(name, analysis)
+            if table is not None:
+                parts += [f"<h2>{caption}</h2>", _html_table(table)]
+        notes = analysis / "notes.txt"
+        if notes.exists() and notes.read_text(encoding="utf-8").strip():
+            parts.append(f"<p class='note'>{html.escape(notes.read_text(encoding='utf-8'))}</p>")
+        for png in sorted(analysis.glob("*.png")):
+            parts.append(_png(png))
+    else:
+        parts.append("<p class='note'>Not analysed yet: run <code>vsim analyse</code>.</p>")
+    parts += ["<h2>Provenance</h2>", f"<pre>{html.escape(json.dumps(manifest, indent=2))}</pre>",
+              "<h2>Experiment</h2>",
+              f"<pre>{html.escape((folder / 'experiment.toml').read_text(encoding='utf-8'))}"
+              f"</pre>"]
+    return parts
+
+
+def write_report(folder: Path, output: Path | None = None) -> Path:
+    """Write ``report.html`` (or ``output``) for the folder, atomically."""
+    from vsim.results import write_atomic
+
+    text = build_report(folder)
+    target = output or folder / "report.html"
+    write_atomic(target, text.encode("utf-8"))
+    return target

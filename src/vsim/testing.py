@@ -1,0 +1,36 @@
+"""Test functions with known answers, runnable through the sweep pipeline as custom models.
+
+``model = "vsim.testing:ishigami"`` in an experiment file runs the Ishigami function instead of
+the simulation, so the sampling, storage and analysis plumbing can be checked against analytic
+Sobol indices (Ishigami & Homma 1990; Saltelli et al. 2008, "Global Sensitivity Analysis").
+"""
+
+from __future__ import annotations
+
+import math
+
+A, B = 7.0, 0.1
+
+
+def ishigami(parameters: dict, seed: int) -> dict[str, float]:
+    """Y = sin x1 + a sin² x2 + b x3⁴ sin x1 on [−π, π]³ (parameters x1, x2, x3)."""
+    x1, x2, x3 = parameters["x1"], parameters["x2"], parameters["x3"]
+    return {"y": math.sin(x1) + A * math.sin(x2) ** 2 + B * x3**4 * math.sin(x1)}
+
+
+def ishigami_indices(a: float = A, b: float = B) -> dict[str, dict[str, float]]:
+    """Analytic first-order (S1) and total (ST) Sobol indices of the Ishigami function."""
+    pi = math.pi
+    v1 = 0.5 * (1 + b * pi**4 / 5) ** 2
+    v2 = a**2 / 8
+    v13 = b**2 * pi**8 * (1 / 18 - 1 / 50)
+    var = v1 + v2 + v13
+    return {"S1": {"x1": v1 / var, "x2": v2 / var, "x3": 0.0},
+            "ST": {"x1": (v1 + v13) / var, "x2": v2 / var, "x3": v13 / var}}
+
+
+def failing_model(parameters: dict, seed: int) -> dict[str, float]:
+    """Raises for x > 0.9: a model that fails on part of its space (failure handling tests)."""
+    if parameters["x"] > 0.9:
+        raise RuntimeError(f"model failed at x = {parameters['x']:.3f}")
+    return {"y": parameters["x"] ** 2}
