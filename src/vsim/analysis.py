@@ -82,6 +82,11 @@ def analyse(out: Path, drop_missing: bool = False) -> Analysis:
         for outcome in manifest["outcomes"]:
             y = means.loc[portfolio][outcome].reindex(keep).to_numpy()
             rows += _indices(manifest, problem, x_unit, y, portfolio, outcome)
+            if portfolio != "baseline" and "baseline" in manifest["portfolios"]:
+                # What drives the portfolio's effect: indices of the reduction itself.
+                base = means.loc["baseline"][outcome].reindex(keep).to_numpy()
+                rows += _indices(manifest, problem, x_unit, base - y, portfolio,
+                                 f"reduction in {outcome}")
     result.tables["indices"] = pd.DataFrame(rows)
     if len(manifest["portfolios"]) >= 2:
         result.tables.update(_robustness(ok, manifest))

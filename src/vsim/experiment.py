@@ -133,14 +133,14 @@ class LoadedExperiment:
         self.base: Scenario | None = None
         self.portfolios: dict[str, list[dict]] = {}
         if experiment.model == "vsim":
-            self.base = load_scenario(self.folder / experiment.base)
+            self.base = self._load("base", experiment.base)
             if experiment.population_scale < 1:
                 self.base = _scaled(self.base, experiment.population_scale)
             if experiment.portfolios:
                 self.portfolios["baseline"] = []
             for p in experiment.portfolios:
                 if p.scenario:
-                    other = load_scenario(self.folder / p.scenario)
+                    other = self._load(f"portfolios[{p.name}].scenario", p.scenario)
                     ivs = [iv.model_dump(mode="json", exclude_none=True)
                            for iv in other.interventions]
                 else:
@@ -152,6 +152,14 @@ class LoadedExperiment:
         else:
             self.portfolios["model"] = []
         self._check_paths()
+
+    def _load(self, field: str, relative: str) -> Scenario:
+        """Load a scenario named in the experiment, naming the field if it fails."""
+        try:
+            return load_scenario(self.folder / relative)
+        except ScenarioError as exc:
+            raise ScenarioError(str(self.source), [
+                f"{field} = '{relative}': {problem}" for problem in exc.problems]) from None
 
     def _check_paths(self) -> None:
         """Every parameter path must name a scenario field; every portfolio must validate."""

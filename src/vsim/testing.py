@@ -34,3 +34,17 @@ def failing_model(parameters: dict, seed: int) -> dict[str, float]:
     if parameters["x"] > 0.9:
         raise RuntimeError(f"model failed at x = {parameters['x']:.3f}")
     return {"y": parameters["x"] ** 2}
+
+
+def counting_model(parameters: dict, seed: int) -> dict[str, float]:
+    """Like a quick model, but appends the seed to the file named by $VSIM_COUNT_FILE each time
+    it is called (to count recomputations in the resume tests) and takes a little time."""
+    import os
+    import time
+
+    path = os.environ.get("VSIM_COUNT_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{seed}\n")
+    time.sleep(float(os.environ.get("VSIM_COUNT_SLEEP", "0.02")))
+    return {"y": parameters["x"] * 2.0 + (seed % 1000) / 1000.0}

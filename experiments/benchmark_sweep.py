@@ -1,0 +1,115 @@
+"""Benchmark of sweeps: runs per hour of the borough scenario, serial against parallel.
+
+Measures, for the default borough (43,900 young people, five years after a two-year burn-in):
+  - the time of one simulation inside a run (``vsim.run``), median over the runs;
+  - a sweep of ``--runs`` runs through the real pipeline (design, joblib, atomic writes) with
+    ``--jobs 1`` and with ``--jobs 2``: runs per hour, and parallel efficiency
+    = serial time per run / (parallel wall time per run × jobs);
+  - the overhead per run outside the simulation: serial wall time per run minus the median
+    simulation time, as a share of the simulation;
+  - the projected wall time of the issue's target design, a 10-parameter Sobol design with 512
+    base samples (512 × 22 = 11,264 runs), on this machine with 2 jobs.
+
+Run: python experiments/benchmark_sweep.py [--runs 8]
+Writes experiments/results/benchmark_sweep.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TARGET_RUNS = 512 * (10 + 2)  # Sobol, 10 parameters, N = 512, no second order
+
+
+def experiment_file(folder: Path, runs: int) -> Path:
+    """A latin-hypercube experiment of ``runs`` borough runs with small parameter ranges."""
+    text = f"""
+name = "bench"
+base = "{(HERE.parent / 'scenarios' / 'borough.toml').as_posix()}"
+root_seed = 1
+outcomes = ["incidents"]
+[design]
+method = "latin_hypercube"
+samples = {runs}
+[[parameters]]
+path = "contagion.beta"
+low = 0.0007
+high = 0.0009
+"""
+    path = folder / "bench.toml"
+    path.write_text(text)
+    return path
+
+
+def sweep_seconds(path: Path, out: Path, jobs: int) -> tuple[float, list[float]]:
+    """Wall time of a whole sweep and the in-run simulation times."""
+    from vsim.experiment import load_experiment
+    from vsim.sweep import execute, finished
+
+    exp = load_experiment(path)
+    started = time.perf_counter()
+    execute(exp, out, jobs=jobs)
+    wall = time.perf_counter() - started
+    return wall, [r["seconds"] for r in finished(out).values()]
+
+
+def main() -> None:
+    """Run the benchmark and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=8, help="runs per sweep")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = experiment_file(folder, args.runs)
+        # Warm the numba cache so no sweep pays compilation.
+        warm = folder / "warm"
+        warm.mkdir()
+        sweep_seconds(experiment_file(warm, 1), warm / "out", 1)
+        serial_wall, inside = sweep_seconds(path, folder / "serial", 1)
+        parallel_wall, _ = sweep_seconds(path, folder / "parallel", 2)
+    sim = statistics.median(inside)
+    per_run_serial = serial_wall / args.runs
+    per_run_parallel = parallel_wall / args.runs
+    efficiency = per_run_serial / (per_run_parallel * 2)
+    result = {
+        "runs": args.runs, "simulation_s_median": sim,
+        "serial_wall_s": serial_wall, "parallel_wall_s": parallel_wall,
+        "runs_per_hour_serial": 3600 / per_run_serial,
+        "runs_per_hour_parallel": 3600 / per_run_parallel,
+        "parallel_efficiency": efficiency,
+        "overhead_per_run_s": per_run_serial - sim,
+        "overhead_share": (per_run_serial - sim) / sim,
+        "target_runs": TARGET_RUNS,
+        "target_projected_hours": TARGET_RUNS * per_run_parallel / 3600,
+        "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    lines = [
+        "# vsim sweep benchmark", "",
+        f"Borough scenario (43,900 young people, 5 years + 2-year burn-in), {args.runs} runs "
+        f"per sweep, {result['cpus']} CPUs, {result['date']}.", "",
+        "| measure | value |", "|---|---:|",
+        f"| simulation per run (median) | {sim:.2f} s |",
+        f"| runs per hour, 1 job | {result['runs_per_hour_serial']:,.0f} |",
+        f"| runs per hour, 2 jobs | {result['runs_per_hour_parallel']:,.0f} |",
+        f"| parallel efficiency on 2 cores (target ≥ 85%) | {efficiency:.0%} |",
+        f"| overhead per run outside the simulation (target < 10%) | "
+        f"{result['overhead_per_run_s']:.3f} s ({result['overhead_share']:.1%}) |",
+        f"| Sobol, 10 parameters, N = 512 ({TARGET_RUNS:,} runs), 2 jobs (target < 1 h) | "
+        f"{result['target_projected_hours']:.1f} h projected |",
+    ]
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "benchmark_sweep.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "benchmark_sweep.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Sweeps: determinism across workers and schedulers, resume after a kill, failures, Sobol
+plumbing against analytic indices, and malformed experiment files."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from vsim.analysis import analyse
+from vsim.experiment import load_experiment
+from vsim.loading import ScenarioError
+from vsim.sweep import execute, finished, results_table, status
+from vsim.testing import ishigami_indices
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+QUICK_EXPERIMENT = f"""
+name = "quick_lhs"
+base = "{(REPO / 'scenarios' / 'quick.toml').as_posix()}"
+root_seed = 4
+replicates = 2
+population_scale = 0.3
+outcomes = ["incidents", "mean_exploited"]
+[design]
+method = "latin_hypercube"
+samples = 3
+[[parameters]]
+path = "contagion.beta"
+low = 0.0004
+high = 0.0016
+[[portfolios]]
+name = "mentoring"
+[[portfolios.interventions]]
+type = "mentoring"
+staff = 1
+caseload = 5
+"""
+
+
+def outcomes_of(out: Path) -> pd.DataFrame:
+    table = results_table(out)
+    return table.drop(columns=["seconds"]).sort_values("run").reset_index(drop=True)
+
+
+def test_results_identical_whatever_the_worker_count_and_scheduler(tmp_path):
+    exp = load_experiment(write(tmp_path, QUICK_EXPERIMENT))
+    tables = {}
+    for label, kwargs in (("1", {"jobs": 1}), ("2", {"jobs": 2}), ("4", {"jobs": 4}),
+                          ("dask", {"jobs": 2, "scheduler": "local"})):
+        out = tmp_path / f"out_{label}"
+        st = execute(exp, out, **kwargs)
+        errors = [r.get("error") for r in finished(out).values() if r["status"] != "ok"]
+        assert st["finished"] == st["runs"] == 3 * 2 * 2 and not errors, (label, errors)
+        tables[label] = outcomes_of(out)
+    for label in ("2", "4", "dask"):
+        pd.testing.assert_frame_equal(tables["1"], tables[label], check_exact=True)
+    # Common random numbers: both portfolios of a sample point and replicate share the seed.
+    seeds = tables["1"].groupby(["sample", "replicate"])["seed"].nunique()
+    assert (seeds == 1).all()
+
+
+COUNTING = """
+name = "counting"
+model = "vsim.testing:counting_model"
+outcomes = ["y"]
+root_seed = 9
+replicates = 1
+[design]
+method = "latin_hypercube"
+samples = 60
+[[parameters]]
+path = "x"
+low = 0
+high = 1
+"""
+
+
+def test_killed_sweep_resumes_without_recomputing_finished_runs(tmp_path):
+    exp_path = write(tmp_path, COUNTING)
+    reference = tmp_path / "reference"
+    execute(load_experiment(exp_path), reference, jobs=1)
+
+    out = tmp_path / "out"
+    count = tmp_path / "calls.txt"
+    env = {**os.environ, "VSIM_COUNT_FILE": str(count), "VSIM_COUNT_SLEEP": "0.1"}
+    code = ("from pathlib import Path; from vsim.experiment import load_experiment; "
+            "from vsim.sweep import execute; "
+            f"execute(load_experiment(r'{exp_path}'), Path(r'{out}'), jobs=2)")
+    driver = subprocess.Popen([sys.executable, "-c", code], env=env)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((out / "runs").glob("*.json"))) < 15:
+        time.sleep(0.05)
+    os.kill(driver.pid, signal.SIGKILL)  # the driver dies mid-sweep, without cleaning up
+    driver.wait()
+    time.sleep(1.0)  # let orphaned workers notice and stop
+    before = finished(out)
+    assert 15 <= len(before) < 60, "killed part-way"
+    done_seeds = {r["seed"] for r in before.values()}
+    calls_before = count.read_text().split()
+
+    count.write_text("")
+    os.environ["VSIM_COUNT_FILE"] = str(count)
+    try:
+        execute(load_experiment(exp_path), out, jobs=2)
+    finally:
+        del os.environ["VSIM_COUNT_FILE"]
+    recomputed = [int(s) for s in count.read_text().split() if int(s) in done_seeds]
+    assert recomputed == [], f"{len(recomputed)} finished runs were computed again"
+    assert len(calls_before) >= len(before)
+    pd.testing.assert_frame_equal(outcomes_of(out), outcomes_of(reference), check_exact=True)
+    # No temporary file is left or accepted as a run.
+    assert not [p for p in (out / "runs").iterdir() if not p.name[0].isdigit()
+                and p.name.endswith(".json")]
+    assert status(out)["remaining"] == 0
+
+
+FAILING = """
+name = "failing"
+model = "vsim.testing:failing_model"
+outcomes = ["y"]
+[design]
+method = "morris"
+samples = 8
+levels = 4
+[[parameters]]
+path = "x"
+low = 0
+high = 1
+[[parameters]]
+path = "z"
+low = 0
+high = 1
+"""
+
+
+def test_failing_run_is_recorded_and_the_rest_complete(tmp_path):
+    out = tmp_path / "out"
+    st = execute(load_experiment(write(tmp_path, FAILING)), out, jobs=2)
+    table = results_table(out)
+    failed = table[table["status"] == "failed"]
+    assert st["finished"] == st["runs"] == 8 * 3
+    assert 0 < len(failed) < len(table)
+    assert (failed["param:x"] > 0.9).all() and (table.loc[table["status"] == "ok",
+                                                          "param:x"] <= 0.9).all()
+    record = finished(out)[int(failed["run"].iloc[0])]
+    assert "RuntimeError: model failed at x" in record["error"]
+    assert "Traceback" in record["traceback"] and record["seed"] >= 0
+    with pytest.raises(ScenarioError, match="failed"):
+        analyse(out)
+    result = analyse(out, drop_missing=True)
+    assert result.dropped and "trajectories" in result.dropped[0]
+    assert len(result.tables["indices"]) == 2
+
+
+ISHIGAMI = """
+name = "ishigami"
+model = "vsim.testing:ishigami"
+outcomes = ["y"]
+root_seed = 3
+[design]
+method = "sobol"
+samples = 1024
+""" + "".join(f"""
+[[parameters]]
+path = "x{k}"
+low = {-math.pi}
+high = {math.pi}
+""" for k in (1, 2, 3))
+
+
+def test_sobol_pipeline_recovers_ishigami_indices(tmp_path):
+    out = tmp_path / "out"
+    execute(load_experiment(write(tmp_path, ISHIGAMI)), out, jobs=2)
+    idx = analyse(out).tables["indices"].set_index("parameter")
+    truth = ishigami_indices()
+    for name in ("x1", "x2", "x3"):
+        for order in ("S1", "ST"):
+            # Within the bootstrap 95% interval, widened by 0.02 for the bootstrap's own noise.
+            tol = idx.loc[name, f"{order}_conf"] + 0.02
+            assert abs(idx.loc[name, order] - truth[order][name]) < tol, (name, order)
+
+
+@pytest.mark.parametrize("change, field", [
+    ('path = "contagion.betta"', "parameters[0].path"),
+    ('path = "contagion"', "parameters[0].path"),
+    ("low = 0.002", "parameters[0]"),
+    ('method = "sobolev"', "design.method"),
+    ("samples = 10\nmethod = \"sobol\"", "design"),
+    ('base = "missing.toml"', "missing.toml"),
+])
+def test_malformed_experiment_is_rejected_naming_the_field(tmp_path, change, field):
+    text = f"""
+name = "bad"
+base = "{(REPO / 'scenarios' / 'quick.toml').as_posix()}"
+[design]
+method = "morris"
+[[parameters]]
+path = "contagion.beta"
+low = 0.0004
+high = 0.0016
+"""
+    key = change.split(" = ")[0]
+    lines = [ln for ln in text.splitlines() if not ln.startswith(key + " =")]
+    if key == "samples":
+        lines = [ln for ln in lines if not ln.startswith("method =")]
+        lines.insert(lines.index("[design]") + 1, change)
+    elif key in ("method",):
+        lines.insert(lines.index("[design]") + 1, change)
+    elif key == "base":
+        lines.insert(2, change)
+    else:
+        lines.insert(lines.index("[[parameters]]") + 1, change)
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(write(tmp_path, "\n".join(lines)))
+    assert any(field in p for p in info.value.problems), info.value.problems
