@@ -1,4 +1,4 @@
-"""The ``vsim`` command: run a scenario, check it, show its plan, export the schema.
+"""The ``vsim`` command: run or compare scenarios, check them, show a plan, export the schema.
 
 Bad input never shows a traceback: every problem of a file is listed with its field path, the
 value and what is allowed, and the command exits with code 2 without writing anything.
@@ -91,8 +91,10 @@ def _parse_set(items: list[str]) -> dict:
 class _Progress:
     """A progress bar that appears only once a run has taken more than a moment."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, unit: str = "steps", label: str = "simulating"):
         self.enabled = enabled
+        self.unit = unit
+        self.label = label
         self.started = time.perf_counter()
         self.bar = None
         self.task = None
@@ -105,8 +107,8 @@ class _Progress:
                 return
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                        TimeRemainingColumn)
-            self.bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("steps"), TimeRemainingColumn(), console=err,
+            self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
+                                TextColumn(self.unit), TimeRemainingColumn(), console=err,
                                 transient=True)
             self.bar.start()
             self.task = self.bar.add_task("run", total=total)
@@ -179,6 +181,114 @@ def _print_summary(results, elapsed: float) -> None:
                         else f"{row[k]:.1f}" for k in headers])
     out.print(table)
     out.print(f"simulated {len(results.steps)} steps in {elapsed:.1f} s", highlight=False)
+
+
+@app.command("compare")
+def compare_(
+    baseline: Annotated[Path, typer.Argument(help="Baseline scenario TOML file.")],
+    scenarios: Annotated[list[Path], typer.Argument(
+        help="Scenario TOML files to compare with the baseline (typically the baseline plus "
+             "interventions).")],
+    replicates: Annotated[int, typer.Option(
+        "--replicates", "-n", help="Seeds per scenario: root seed + 0..N-1, the same for "
+                                   "every scenario.")] = 10,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", help="Worker processes (default: all cores).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Output folder (default: results/compare-<baseline name>).")] = None,
+    seed: Annotated[Optional[int], typer.Option(
+        help="Root seed (default: the baseline's seed).")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Write CSV instead of Parquet.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table.")] = False,
+) -> None:
+    """Compare scenarios with a baseline on common random numbers, over replicates.
+
+    Writes the comparison, summary and timeseries tables and two plots into --out.
+    """
+    failed = False
+    loaded = []
+    for path in [baseline, *scenarios]:
+        try:
+            loaded.append(load_scenario(path))
+        except ScenarioError as exc:
+            failed = True
+            err.print(f"[bold red]error[/]: {escape(exc.source)}: {len(exc.problems)} "
+                      f"{'problem' if len(exc.problems) == 1 else 'problems'}",
+                      highlight=False, soft_wrap=True)
+            _print_problems(exc)
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    from vsim.compare import comparability_problems, unique_labels
+
+    base, others = loaded[0], loaded[1:]
+    try:
+        if not 2 <= replicates <= MAX_REPLICATES:
+            raise ScenarioError("--replicates", [
+                f"--replicates = {replicates}: must be a whole number in [2, "
+                f"{MAX_REPLICATES:,}] (an interval needs at least 2 replicates)"])
+        if jobs is not None and jobs < 1:
+            raise ScenarioError("--jobs", [
+                f"--jobs = {jobs}: must be a whole number ≥ 1 (leave it out to use all cores)"])
+        root = base.seed if seed is None else seed
+        if not 0 <= root <= SEED_MAX - (replicates - 1):
+            raise ScenarioError("--seed", [
+                f"--seed = {root}: out of range; with --replicates {replicates} it must be a "
+                f"whole number in [0, {SEED_MAX - (replicates - 1)}] (seeds are root + 0.."
+                f"{replicates - 1})"])
+        for path, sc in zip(scenarios, others, strict=True):
+            problems = comparability_problems(base, sc)
+            if problems:
+                raise ScenarioError(f"{path} (against the baseline {baseline})", problems)
+        name = f"compare-{base.name}"
+        target = out_dir or Path("results") / name
+        _check_target(target, explicit=out_dir is not None, name=name)
+    except ScenarioError as exc:
+        _fail(exc)
+    from vsim.compare import compare
+
+    labels = unique_labels([sc.name for sc in loaded],
+                           [path.stem for path in [baseline, *scenarios]])
+    progress = _Progress(enabled=sys.stderr.isatty() and not quiet, unit="runs",
+                         label="comparing")
+    started = time.perf_counter()
+    try:
+        result = compare(base, others, replicates, seed=root, jobs=jobs, labels=labels,
+                         progress=progress)
+    finally:
+        progress.close()
+    elapsed = time.perf_counter() - started
+    try:
+        written = result.write(target, csv=csv)
+    except OSError as exc:
+        err.print(f"[bold red]error[/]: cannot write results to {escape(str(target))}: "
+                  f"{escape(str(exc.strerror or exc))}; nothing was written", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(1) from None
+    if not quiet:
+        _print_comparison(result, elapsed)
+    out.print(f"comparison written to [bold]{escape(str(written))}[/]", highlight=False,
+              soft_wrap=True)
+
+
+MAX_REPLICATES = 100_000
+
+
+def _print_comparison(result, elapsed: float) -> None:
+    from vsim.compare import table_cells
+
+    seeds = result.seeds
+    table = Table(title=f"{', '.join(result.labels[1:])} vs {result.labels[0]}: "
+                        f"{len(seeds)} replicates (seeds {seeds[0]}–{seeds[-1]}), common "
+                        f"random numbers; mean [95% interval]", title_justify="left")
+    table.add_column("outcome (over the horizon)", justify="left")
+    for label in result.labels[1:]:
+        table.add_column(escape(label), justify="right")
+    for label, cells in table_cells(result):
+        table.add_row(escape(label), *cells)
+    out.print(table)
+    n_runs = len(seeds) * len(result.labels)
+    out.print(f"baseline: {result.meta['baseline_incidents_mean']:,.1f} incidents on average; "
+              f"{n_runs} runs in {elapsed:.1f} s", highlight=False)
 
 
 @app.command()

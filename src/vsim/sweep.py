@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
+import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -210,6 +211,9 @@ def execute(exp: LoadedExperiment, out: Path, jobs: int = -1, scheduler: str | N
     """Run every unfinished task; write each result as it arrives. Returns the status."""
     from joblib import Parallel, delayed, parallel_config
 
+    workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    if not scheduler or scheduler == "local":
+        exp.check_memory(workers)  # refuse, with the figure, a job count that cannot fit
     all_tasks = prepare(exp, out)
     done = finished(out)
     todo = [t for t in all_tasks if t.index not in done]

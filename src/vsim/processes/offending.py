@@ -43,13 +43,22 @@ class IncidentBuffer:
     reoffence: np.ndarray    # uint8, perpetrator already had a police record
     exposed: np.ndarray      # uint8, perpetrator recently exposed to violence
     exposure_share: np.ndarray  # float32, share of the hazard due to exposure
+    # Who, as at the time of the offence (slots can be reused later in the same step when a
+    # cohort enters, so permanent ids and attributes are captured here).
+    perpetrator_id: np.ndarray  # int64
+    victim_id: np.ndarray       # int64, -1 outside the simulated population
+    perpetrator_age: np.ndarray  # int16, completed years
+    perpetrator_level: np.ndarray  # int8
+    perpetrator_exploited: np.ndarray  # uint8
     n: int = 0
 
     @classmethod
     def empty(cls, capacity: int) -> IncidentBuffer:
         """A buffer for up to ``capacity`` incidents."""
         dtypes = {"perpetrator": np.int32, "victim": np.int32, "place": np.int32,
-                  "neighbourhood": np.int32, "exposure_share": np.float32}
+                  "neighbourhood": np.int32, "exposure_share": np.float32,
+                  "perpetrator_id": np.int64, "victim_id": np.int64,
+                  "perpetrator_age": np.int16, "perpetrator_level": np.int8}
         return cls(**{f.name: np.zeros(capacity, dtypes.get(f.name, np.uint8))
                       for f in fields(cls) if f.name != "n"})
 
@@ -75,7 +84,8 @@ def offending_kernel(alive, pid, age_days, level, risk_rr, exposure, exploited_b
                      exposed_threshold, key_offend, key_victim, key_weapon, key_injury,
                      key_robbery, key_report, out_perp, out_victim, out_place, out_nbhd,
                      out_weapon, out_serious, out_robbery, out_recorded, out_under25,
-                     out_first, out_reoffence, out_exposed, out_share):
+                     out_first, out_reoffence, out_exposed, out_share, out_perp_id,
+                     out_victim_id, out_age, out_level, out_exploited):
     """Fill the incident buffer for this step; returns the count, or −1 if it overflowed.
 
     Pure: it reads state and writes only the buffer, so an overflow can be retried with a
@@ -158,6 +168,11 @@ def offending_kernel(alive, pid, age_days, level, risk_rr, exposure, exploited_b
         recent = victimisation[i] + intensity
         out_exposed[count] = recent >= exposed_threshold
         out_share[count] = excited / (1.0 + excited)
+        out_perp_id[count] = pid[i]
+        out_victim_id[count] = pid[victim] if victim >= 0 else -1
+        out_age[count] = int(age_days[i] / DAYS_PER_YEAR)
+        out_level[count] = level[i]
+        out_exploited[count] = exploited_by[i] >= 0
         count += 1
     return count
 
@@ -242,7 +257,9 @@ class Offending(Process):
                 s["offend"], s["victim"], s["weapon"], s["injury"], s["robbery"], s["report"],
                 buf.perpetrator, buf.victim, buf.place, buf.neighbourhood, buf.weapon,
                 buf.serious, buf.robbery, buf.recorded, buf.victim_under25, buf.first_time,
-                buf.reoffence, buf.exposed, buf.exposure_share)
+                buf.reoffence, buf.exposed, buf.exposure_share, buf.perpetrator_id,
+                buf.victim_id, buf.perpetrator_age, buf.perpetrator_level,
+                buf.perpetrator_exploited)
             if n >= 0:
                 break
             buf = m.incidents = IncidentBuffer.empty(buf.capacity * 2)

@@ -148,13 +148,6 @@ class Record(Process):
         if m.scenario.outputs.incident_log and n:
             chunk = buf.columns()
             chunk["step"] = np.full(n, row, np.int32)
-            perp = chunk["perpetrator"]
-            chunk["perpetrator_id"] = m.people.pid[perp]
-            chunk["perpetrator_age"] = (m.people.age_days[perp] / 365.25).astype(np.int16)
-            chunk["perpetrator_level"] = m.people.level[perp].copy()
-            chunk["perpetrator_exploited"] = (m.people.exploited_by[perp] >= 0).astype(np.uint8)
-            victim = chunk["victim"]
-            chunk["victim_id"] = np.where(victim >= 0, m.people.pid[np.maximum(victim, 0)], -1)
             self.incident_chunks.append(chunk)
 
     def snapshot(self, row: int) -> dict[str, np.ndarray]:

@@ -1,0 +1,650 @@
+"""Compare scenarios against a baseline on common random numbers, over replicates.
+
+Every scenario (the baseline included) is simulated on the same seeds, ``root + r`` for
+replicates ``r = 0..N−1``. Random draws are counter-based functions of (seed, stream, step,
+person id) (:mod:`vsim.rng`), so on one seed a baseline and a scenario share every draw that
+the scenario does not change: their difference measures the intervention, not the luck of the
+draw (common random numbers, DESIGN §6). Outcomes are compared seed by seed (paired), and each
+paired difference gets a 95% Student-t interval over replicates.
+
+Each run is one call of :func:`simulate`, a pure, picklable function of (scenario, seed) that
+returns a small :class:`RunSummary` (totals, incidents per step, incidents per person), so
+joblib workers ship little data; :func:`compare` runs them in parallel and pairs them up. The
+result does not depend on the number of workers: each run is deterministic and the pairing is
+done afterwards in a fixed order.
+
+From Python::
+
+    import vsim
+    from vsim.compare import compare
+    base = vsim.load_scenario("scenarios/quick.toml")
+    mentoring = vsim.with_changes(base, {"interventions": [{"type": "mentoring"}]})
+    result = compare(base, [mentoring], replicates=20, jobs=2)
+    result.summary            # one row per scenario × outcome: mean, 95% interval
+    result.write("results/compare-quick")
+
+Definitions (per replicate, scenario minus baseline on the same seed):
+
+* **averted** = baseline − scenario (positive = fewer), for incidents, weapon incidents,
+  incidents with serious injury, recorded incidents and exploited young people (the mean of
+  the number exploited over the recorded steps); **% reduction** = 100 × averted / baseline.
+* **direct** = incidents averted among participants (everyone ever enrolled in an
+  intervention of the scenario); **spillover** = incidents averted among their untreated peers
+  (anyone tied to a participant on the day the participant enrolled, and never enrolled
+  themselves); **others** = everyone else (including victims' and places' knock-on effects).
+  Groups are found in the scenario run; thanks to common random numbers the same person ids
+  exist in the baseline run, where the same people's incidents are counted. The three add up
+  to the incidents averted. Incidents are counted over the recorded period (after burn-in).
+* **crime cost** of an incident, from ``scenario.crime_costs`` (Home Office unit costs):
+  a robbery costs ``robbery``; any other incident ``violence_with_injury`` if it caused
+  serious injury, else ``violence_without_injury``; an incident with a weapon and serious
+  injury adds ``p_homicide_serious_weapon × homicide`` (the expected cost of a death).
+  Each run values its incidents with its own scenario's unit costs.
+* **programme cost** = the scenario's Results.costs ledger summed over the recorded period;
+  **incremental cost** = programme cost − the baseline's programme cost (equal to the
+  programme cost when the baseline has no interventions). **Net benefit** = crime cost
+  averted − incremental cost; **benefit-cost ratio** = crime cost averted / incremental cost;
+  **cost per incident averted** = incremental cost / incidents averted. The two ratios are
+  summarised as ratios of means with Fieller's 95% interval (unbounded when the interval of
+  the denominator includes zero), not as means of per-replicate ratios.
+* **reach**: young people ever enrolled, completed, dropped out, and waiting at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vsim.scenario import Scenario
+
+# Count outcomes compared scenario against baseline: (key, label in the printed table).
+COUNT_OUTCOMES = (
+    ("incidents", "incidents"),
+    ("weapon_incidents", "weapon incidents"),
+    ("serious_injuries", "serious injuries"),
+    ("exploited", "exploited (mean)"),
+    ("recorded_incidents", "recorded incidents"),
+)
+GROUPS = (("participants", "direct"), ("peers", "spillover"), ("others", "others"))
+# Ratio outcomes: summarised as ratio of means (numerator, denominator) with Fieller's interval.
+RATIOS = {"benefit_cost_ratio": ("crime_cost_averted", "incremental_cost"),
+          "cost_per_incident_averted": ("incremental_cost", "incidents_averted")}
+CONFIDENCE = 0.95
+
+
+# ------------------------------------------------------------------------------ one run
+@dataclass
+class RunSummary:
+    """What one run contributes to a comparison (small: no person-level tables)."""
+
+    seed: int
+    totals: dict[str, float]
+    incidents_by_step: np.ndarray   # int64 [recorded steps]
+    perpetrators: np.ndarray        # int64 person ids with ≥ 1 incident, sorted
+    perpetrator_incidents: np.ndarray  # int64 incidents of each (recorded period)
+    participants: np.ndarray        # int64 person ids ever enrolled, sorted
+    peers: np.ndarray               # int64 ids tied to a participant at enrolment, not enrolled
+
+
+def incident_crime_cost(costs, robbery: np.ndarray, serious: np.ndarray,
+                        weapon: np.ndarray) -> float:
+    """Cost of crime of a set of incidents (0/1 flags), valued as the module docstring says."""
+    robbery = robbery.astype(bool)
+    serious = serious.astype(bool)
+    weapon = weapon.astype(bool)
+    n_robbery = int(robbery.sum())
+    n_injury = int((serious & ~robbery).sum())
+    n_other = int((~serious & ~robbery).sum())
+    n_weapon_serious = int((weapon & serious).sum())
+    return (n_robbery * costs.robbery + n_injury * costs.violence_with_injury
+            + n_other * costs.violence_without_injury
+            + n_weapon_serious * costs.p_homicide_serious_weapon * costs.homicide)
+
+
+def simulate(scenario: Scenario, seed: int) -> RunSummary:
+    """Run ``scenario`` on ``seed`` and summarise it for a comparison (joblib's unit of work).
+
+    The model is stepped here rather than through :func:`vsim.run` to read what a comparison
+    needs as it happens: the ids of each step's perpetrators (taken before the life-course
+    process can hand a slot to a new cohort member) and the friends of each participant on the
+    step they enrol.
+    """
+    from vsim.model import ViolenceModel
+    from vsim.results import _costs_frame, _participants_frame
+
+    model = ViolenceModel(scenario, seed=seed)
+    burn_in, total = model.n_burn_in, model.total_steps
+    crime = scenario.crime_costs
+    perp_chunks: list[np.ndarray] = []
+    peer_chunks: list[np.ndarray] = []
+    counts = {"weapon_serious": 0, "robberies": 0}
+    crime_cost = 0.0
+    while model.t < total:
+        t = model.t
+        recorded = t >= burn_in
+        pid_before = model.people.pid.copy() if recorded else None
+        model.step()
+        for iv in model.interventions:
+            new = np.nonzero(iv.t_enrolled == t)[0] if iv.t_enrolled.size else ()
+            if len(new):
+                peer_chunks.append(_friends(model, iv.slots[new], iv.pids[new]))
+        if recorded:
+            buf = model.incidents
+            n = buf.n
+            if n:
+                perp_chunks.append(pid_before[buf.perpetrator[:n]])
+                crime_cost += incident_crime_cost(crime, buf.robbery[:n], buf.serious[:n],
+                                                  buf.weapon[:n])
+                counts["weapon_serious"] += int((buf.weapon[:n] & buf.serious[:n]).sum())
+                counts["robberies"] += int(buf.robbery[:n].sum())
+    record = next(p for p in model.processes if p.name == "record")
+    cols = record.columns
+    perps = np.concatenate(perp_chunks) if perp_chunks else np.zeros(0, np.int64)
+    ids, per_person = np.unique(perps.astype(np.int64), return_counts=True)
+
+    ledger = _costs_frame(model)
+    parts = _participants_frame(model)
+    if len(parts):
+        enrolled = parts[parts["enrolled_step"] >= 0]
+        participants = np.unique(enrolled["person_id"].to_numpy(np.int64))
+        completed = int((parts["status"] == "completed").sum())
+        dropped = int((parts["status"] == "dropped_out").sum())
+    else:
+        participants = np.zeros(0, np.int64)
+        completed = dropped = 0
+    if len(ledger):
+        last = ledger[ledger["step"] == ledger["step"].max()]
+        waiting_end = int(last["waiting"].sum())
+        programme_cost = float(ledger["cost_total"].sum())
+    else:
+        waiting_end, programme_cost = 0, 0.0
+    peers = (np.unique(np.concatenate(peer_chunks)) if peer_chunks
+             else np.zeros(0, np.int64))
+    peers = np.setdiff1d(peers, participants, assume_unique=True)
+    years = scenario.time.n_steps * scenario.time.step_days / 365.25
+    totals = {
+        "incidents": float(cols["incidents"].sum()),
+        "weapon_incidents": float(cols["weapon_incidents"].sum()),
+        "serious_injuries": float(cols["serious_injury_incidents"].sum()),
+        "exploited": float(cols["n_exploited"].mean()),
+        "recorded_incidents": float(cols["incidents_recorded"].sum()),
+        "robberies": float(counts["robberies"]),
+        "weapon_serious": float(counts["weapon_serious"]),
+        "crime_cost": float(crime_cost),
+        "programme_cost": programme_cost,
+        "programme_cost_per_year": programme_cost / years,
+        "years": years,
+        "enrolled": float(participants.size),
+        "completed": float(completed),
+        "dropped_out": float(dropped),
+        "waiting_end": float(waiting_end),
+    }
+    return RunSummary(seed=int(seed), totals=totals,
+                      incidents_by_step=cols["incidents"].astype(np.int64).copy(),
+                      perpetrators=ids, perpetrator_incidents=per_person.astype(np.int64),
+                      participants=participants, peers=peers.astype(np.int64))
+
+
+def _friends(model, slots: np.ndarray, pids: np.ndarray) -> np.ndarray:
+    """Ids of the friends of the people in ``slots`` (skipping slots no longer theirs)."""
+    people, ties = model.people, model.ties
+    slots = np.asarray(slots, np.int64)
+    ok = (slots >= 0)
+    ok[ok] = people.pid[slots[ok]] == pids[ok]
+    out = [people.pid[ties.partner[s, : ties.degree[s]]] for s in slots[ok]]
+    return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
+
+
+def _simulate_task(k: int, scenario: Scenario, seed: int) -> tuple[int, int, RunSummary]:
+    return k, seed, simulate(scenario, seed)
+
+
+# --------------------------------------------------------------------------- statistics
+def t_quantile(df: int, confidence: float = CONFIDENCE) -> float:
+    """Two-sided Student-t quantile: P(|T_df| ≤ q) = confidence (exact for whole df).
+
+    Uses the closed form of the t distribution for whole degrees of freedom (Abramowitz and
+    Stegun 26.7.3–4) and bisection, so that the runtime needs no scipy.
+    """
+    if df < 1:
+        return float("nan")
+    lo, hi = 0.0, 1.0
+    while _t_central(hi, df) < confidence:
+        hi *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if _t_central(mid, df) < confidence:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-13 * hi:
+            break
+    return 0.5 * (lo + hi)
+
+
+def _t_central(t: float, df: int) -> float:
+    """A(t | df) = P(|T| ≤ t) for whole df (Abramowitz and Stegun 26.7.3–4)."""
+    theta = math.atan(t / math.sqrt(df))
+    s, c = math.sin(theta), math.cos(theta)
+    c2 = c * c
+    if df % 2 == 1:
+        total, term = 0.0, c
+        for k in range(1, (df - 1) // 2 + 1):  # c + (2/3)c³ + …, to c^(df−2)
+            total += term
+            term *= c2 * (2 * k) / (2 * k + 1)
+        return (2.0 / math.pi) * (theta + s * total) if df > 1 else 2.0 * theta / math.pi
+    total, term = 0.0, 1.0
+    for k in range(1, df // 2 + 1):  # 1 + (1/2)c² + (1·3)/(2·4)c⁴ + …, to c^(df−2)
+        total += term
+        term *= c2 * (2 * k - 1) / (2 * k)
+    return s * total
+
+
+def mean_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float, float, int]:
+    """(mean, sd, low, high, n) of the finite values: mean ± t·sd/√n."""
+    x = np.asarray(values, np.float64)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        return (math.nan,) * 4 + (0,)
+    mean = float(x.mean())
+    if n < 2:
+        return mean, math.nan, math.nan, math.nan, n
+    sd = float(x.std(ddof=1))
+    half = t_quantile(n - 1, confidence) * sd / math.sqrt(n)
+    return mean, sd, mean - half, mean + half, n
+
+
+def ratio_interval(num, den, confidence: float = CONFIDENCE) -> tuple[float, float, float, int]:
+    """(ratio of means, low, high, n) with Fieller's interval for paired replicates.
+
+    The interval is unbounded (−inf, inf) when the denominator's own interval includes zero:
+    then the data cannot rule out an infinite ratio (e.g. no incidents averted).
+    """
+    y = np.asarray(num, np.float64)
+    x = np.asarray(den, np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    n = int(x.size)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    xm, ym = float(x.mean()), float(y.mean())
+    ratio = ym / xm if xm != 0 else math.nan
+    if n < 2:
+        return ratio, math.nan, math.nan, n
+    q = t_quantile(n - 1, confidence) ** 2 / n
+    sxx, syy = float(x.var(ddof=1)), float(y.var(ddof=1))
+    sxy = float(np.cov(x, y, ddof=1)[0, 1])
+    a = xm * xm - q * sxx
+    b = -2.0 * (xm * ym - q * sxy)
+    c = ym * ym - q * syy
+    scale = max(abs(xm * xm), q * sxx, 1e-300)
+    if a <= 1e-12 * scale:
+        return ratio, -math.inf, math.inf, n
+    disc = max(b * b - 4.0 * a * c, 0.0)
+    root = math.sqrt(disc)
+    lo, hi = (-b - root) / (2.0 * a), (-b + root) / (2.0 * a)
+    return ratio, lo, hi, n
+
+
+# ---------------------------------------------------------------------------- comparison
+@dataclass
+class Comparison:
+    """The result of :func:`compare`: tidy tables of every replicate and their summary."""
+
+    baseline: Scenario
+    scenarios: list[Scenario]
+    labels: list[str]          # baseline first
+    seeds: list[int]
+    replicates: pd.DataFrame   # scenario × replicate × outcome: value
+    summary: pd.DataFrame      # scenario × outcome: mean, sd, ci_low, ci_high, n, method
+    timeseries: pd.DataFrame   # scenario × replicate × step: incidents
+    meta: dict = field(default_factory=dict)
+
+    def value(self, scenario: str, outcome: str, column: str = "mean") -> float:
+        """One cell of the summary, e.g. ``value("mentoring", "incidents_averted")``."""
+        row = self.summary[(self.summary["scenario"] == scenario)
+                           & (self.summary["outcome"] == outcome)]
+        if row.empty:
+            raise KeyError(f"no outcome {outcome!r} for scenario {scenario!r}")
+        return float(row[column].iloc[0])
+
+    def paired(self, scenario: str, outcome: str) -> np.ndarray:
+        """Per-replicate values of an outcome, in replicate order."""
+        rows = self.replicates[(self.replicates["scenario"] == scenario)
+                               & (self.replicates["outcome"] == outcome)]
+        return rows.sort_values("replicate")["value"].to_numpy()
+
+    def write(self, out_dir: str | os.PathLike, csv: bool = False) -> Path:
+        """Write the tables, plots, resolved scenarios and a manifest into ``out_dir``.
+
+        Atomic, like :meth:`vsim.results.Results.write`: everything is written into a
+        temporary folder beside ``out_dir`` which is renamed into place at the end.
+        """
+        from vsim import plots
+        from vsim.loading import scenario_hash, scenario_to_toml
+        from vsim.results import _umask, replace_dir, versions
+
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        os.chmod(tmp, 0o777 & ~_umask())
+        try:
+            tables = {"comparison": self.replicates, "summary": self.summary,
+                      "timeseries": self.timeseries}
+            for name, frame in tables.items():
+                if csv:
+                    frame.to_csv(tmp / f"{name}.csv", index=False)
+                else:
+                    frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            plots.incidents_over_time(self.timeseries, self.labels,
+                                      tmp / "incidents_over_time.png",
+                                      title=f"Incidents per month, {len(self.seeds)} "
+                                            f"replicates (mean and 95% interval)")
+            plots.cost_effectiveness(self.summary, self.labels[1:],
+                                     tmp / "cost_effectiveness.png",
+                                     break_even=self.meta.get("crime_cost_per_incident"),
+                                     baseline=self.labels[0])
+            folder = tmp / "scenarios"
+            folder.mkdir()
+            for label, sc in zip(self.labels, [self.baseline, *self.scenarios], strict=True):
+                (folder / f"{_file_label(label)}.toml").write_text(scenario_to_toml(sc),
+                                                                  encoding="utf-8")
+            manifest = {
+                "baseline": self.labels[0], "scenarios": self.labels[1:],
+                "replicates": len(self.seeds), "seeds": self.seeds,
+                "scenario_sha256": {label: scenario_hash(sc) for label, sc in
+                                    zip(self.labels, [self.baseline, *self.scenarios],
+                                        strict=True)},
+                "versions": {**versions(), "joblib": _version("joblib"),
+                             "matplotlib": _version("matplotlib")},
+                "confidence": CONFIDENCE,
+                "tables": list(tables),
+                "plots": ["incidents_over_time.png", "cost_effectiveness.png"],
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
+                                               encoding="utf-8")
+            replace_dir(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+
+def _version(name: str) -> str:
+    from vsim.results import _version as version
+
+    return version(name)
+
+
+def _file_label(label: str) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in label)
+    return safe.lstrip(".") or "scenario"
+
+
+def unique_labels(names: Sequence[str], fallbacks: Sequence[str] | None = None) -> list[str]:
+    """Scenario names as labels; clashing names use the fallback (a file stem), then ``-k``."""
+    counts = {n: names.count(n) for n in names}
+    labels = [fallbacks[k] if fallbacks and counts[n] > 1 else n for k, n in enumerate(names)]
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label}-{seen[label]}")
+    return out
+
+
+def comparability_problems(baseline: Scenario, scenario: Scenario) -> list[str]:
+    """Why ``scenario`` cannot be paired with ``baseline`` run by run (empty if it can)."""
+    problems = []
+    checks = (("time.start", lambda s: s.time.start.isoformat()),
+              ("time.step_days", lambda s: s.time.step_days),
+              ("time (recorded steps)", lambda s: s.time.n_steps),
+              ("time.burn_in_weeks (burn-in steps)", lambda s: s.time.n_burn_in_steps),
+              ("population.n_young_people", lambda s: s.n_young_people))
+    for name, get in checks:
+        if get(scenario) != get(baseline):
+            problems.append(f"{name} = {get(scenario)}: differs from the baseline's "
+                            f"({get(baseline)}); a scenario is compared step by step and person "
+                            f"by person with the baseline, so both must share the time grid "
+                            f"and the population")
+    return problems
+
+
+def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, *,
+            seed: int | None = None, jobs: int | None = None,
+            labels: Sequence[str] | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Run the baseline and every scenario on seeds ``root + 0..replicates−1`` and compare.
+
+    ``seed`` is the root seed (default: the baseline's ``seed``); ``jobs`` the number of
+    worker processes (default: all cores; 1 runs in this process); ``progress(done, total)``
+    is called as runs finish. The result is identical whatever ``jobs`` is.
+    """
+    from joblib import Parallel, delayed
+
+    if replicates < 2:
+        raise ValueError(f"replicates = {replicates}: need at least 2 for an interval")
+    scenarios = list(scenarios)
+    if not scenarios:
+        raise ValueError("give at least one scenario to compare with the baseline")
+    for k, sc in enumerate(scenarios):
+        problems = comparability_problems(baseline, sc)
+        if problems:
+            raise ValueError(f"scenario {k + 1} ({sc.name}): " + "; ".join(problems))
+    all_scenarios = [baseline, *scenarios]
+    if labels is None:
+        labels = unique_labels([s.name for s in all_scenarios])
+    labels = list(labels)
+    if len(labels) != len(all_scenarios) or len(set(labels)) != len(labels):
+        raise ValueError(f"labels {labels}: need {len(all_scenarios)} distinct labels")
+    root = int(baseline.seed if seed is None else seed)
+    seeds = [root + r for r in range(replicates)]
+    tasks = [(k, sc, s) for s in seeds for k, sc in enumerate(all_scenarios)]
+    n_jobs = _n_jobs(jobs, len(tasks))
+    runs: dict[tuple[int, int], RunSummary] = {}
+    if progress is not None:
+        progress(0, len(tasks))
+    if n_jobs == 1:
+        results = (_simulate_task(k, sc, s) for k, sc, s in tasks)
+    else:
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_simulate_task)(k, sc, s) for k, sc, s in tasks)
+    for done, (k, s, summary) in enumerate(results, start=1):
+        runs[(k, s)] = summary
+        if progress is not None:
+            progress(done, len(tasks))
+    return assemble(baseline, scenarios, labels, seeds, runs)
+
+
+def _n_jobs(jobs: int | None, n_tasks: int) -> int:
+    if jobs is None or jobs <= 0:
+        jobs = available_cores()
+    return max(1, min(int(jobs), n_tasks))
+
+
+def available_cores() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pair_outcomes(base: RunSummary, run: RunSummary) -> dict[str, float]:
+    """Every outcome of one replicate of a scenario against the baseline on the same seed."""
+    b, s = base.totals, run.totals
+    out: dict[str, float] = {}
+    for key, _ in COUNT_OUTCOMES:
+        averted = b[key] - s[key]
+        out[key + "_baseline"] = b[key]
+        out[key] = s[key]
+        out[key + "_averted"] = averted
+        out[key + "_reduction_pct"] = 100.0 * averted / b[key] if b[key] else math.nan
+    participants, peers = run.participants, run.peers
+    out["n_participants"] = float(participants.size)
+    out["n_peers"] = float(peers.size)
+    groups = {"participants": participants, "peers": peers}
+    left_base, left_run = b["incidents"], s["incidents"]
+    for group, effect in GROUPS:
+        if group == "others":
+            nb, ns = left_base, left_run
+        else:
+            nb = _incidents_of(base, groups[group])
+            ns = _incidents_of(run, groups[group])
+            left_base -= nb
+            left_run -= ns
+        out[f"{group}_incidents_baseline"] = float(nb)
+        out[f"{group}_incidents"] = float(ns)
+        out[f"{effect}_averted"] = float(nb - ns)
+        out[f"{effect}_reduction_pct"] = 100.0 * (nb - ns) / nb if nb else math.nan
+    cost = s["programme_cost"] - b["programme_cost"]
+    out["programme_cost"] = s["programme_cost"]
+    out["programme_cost_per_year"] = s["programme_cost_per_year"]
+    out["incremental_cost"] = cost
+    out["incremental_cost_per_year"] = cost / s["years"]
+    out["crime_cost_baseline"] = b["crime_cost"]
+    out["crime_cost"] = s["crime_cost"]
+    averted_cost = b["crime_cost"] - s["crime_cost"]
+    out["crime_cost_averted"] = averted_cost
+    out["net_benefit"] = averted_cost - cost
+    out["benefit_cost_ratio"] = averted_cost / cost if cost else math.nan
+    averted = out["incidents_averted"]
+    out["cost_per_incident_averted"] = cost / averted if averted else math.nan
+    for key in ("enrolled", "completed", "dropped_out", "waiting_end"):
+        out[key] = s[key]
+    return out
+
+
+def _incidents_of(run: RunSummary, ids: np.ndarray) -> int:
+    """Incidents committed by the people ``ids`` in ``run``."""
+    if ids.size == 0 or run.perpetrators.size == 0:
+        return 0
+    return int(run.perpetrator_incidents[np.isin(run.perpetrators, ids)].sum())
+
+
+def assemble(baseline: Scenario, scenarios: list[Scenario], labels: list[str],
+             seeds: list[int], runs: dict[tuple[int, int], RunSummary]) -> Comparison:
+    """Pair the runs seed by seed and build the tidy tables (fixed order: deterministic)."""
+    rows = []
+    for k in range(1, len(labels)):
+        for r, s in enumerate(seeds):
+            for outcome, value in pair_outcomes(runs[(0, s)], runs[(k, s)]).items():
+                rows.append((labels[k], r, s, outcome, float(value)))
+    tidy = pd.DataFrame(rows, columns=["scenario", "replicate", "seed", "outcome", "value"])
+    summary_rows = []
+    for label in labels[1:]:
+        part = tidy[tidy["scenario"] == label]
+        by_outcome = {o: g.sort_values("replicate")["value"].to_numpy()
+                      for o, g in part.groupby("outcome", sort=False)}
+        for outcome, values in by_outcome.items():
+            if outcome in RATIOS:
+                num, den = RATIOS[outcome]
+                ratio, lo, hi, n = ratio_interval(by_outcome[num], by_outcome[den])
+                summary_rows.append((label, outcome, ratio, math.nan, lo, hi, n, "fieller"))
+            else:
+                mean, sd, lo, hi, n = mean_interval(values)
+                summary_rows.append((label, outcome, mean, sd, lo, hi, n, "t"))
+    summary = pd.DataFrame(summary_rows, columns=["scenario", "outcome", "mean", "sd",
+                                                  "ci_low", "ci_high", "n", "method"])
+    sc0 = baseline
+    n_steps = sc0.time.n_steps
+    dates = pd.date_range(pd.Timestamp(sc0.time.start), periods=n_steps,
+                          freq=f"{sc0.time.step_days}D")
+    frames = []
+    for k, label in enumerate(labels):
+        for r, s in enumerate(seeds):
+            frames.append(pd.DataFrame({
+                "scenario": label, "replicate": np.int64(r), "seed": np.int64(s),
+                "step": np.arange(n_steps, dtype=np.int64), "date": dates,
+                "incidents": runs[(k, s)].incidents_by_step}))
+    timeseries = pd.concat(frames, ignore_index=True)
+    base_runs = [runs[(0, s)] for s in seeds]
+    total_incidents = sum(run.totals["incidents"] for run in base_runs)
+    meta = {"crime_cost_per_incident": (sum(run.totals["crime_cost"] for run in base_runs)
+                                        / total_incidents if total_incidents else None),
+            "baseline_incidents_mean": total_incidents / len(seeds)}
+    return Comparison(baseline=baseline, scenarios=scenarios, labels=labels, seeds=seeds,
+                      replicates=tidy, summary=summary, timeseries=timeseries, meta=meta)
+
+
+# ------------------------------------------------------------------------ printed table
+# (label, outcome key, kind) rows of the printed table; kind picks the number format.
+TABLE_ROWS = (
+    ("incidents averted", "incidents_averted", "count"),
+    ("  % reduction", "incidents_reduction_pct", "pct"),
+    ("weapon incidents averted", "weapon_incidents_averted", "count"),
+    ("  % reduction", "weapon_incidents_reduction_pct", "pct"),
+    ("serious injuries averted", "serious_injuries_averted", "count"),
+    ("  % reduction", "serious_injuries_reduction_pct", "pct"),
+    ("exploited averted (mean)", "exploited_averted", "decimal"),
+    ("  % reduction", "exploited_reduction_pct", "pct"),
+    ("direct: participants' incidents averted", "direct_averted", "count"),
+    ("  % reduction", "direct_reduction_pct", "pct"),
+    ("spillover: untreated peers' incidents averted", "spillover_averted", "count"),
+    ("  % reduction", "spillover_reduction_pct", "pct"),
+    ("others' incidents averted", "others_averted", "count"),
+    ("programme cost vs baseline (£)", "incremental_cost", "money"),
+    ("  per year (£)", "incremental_cost_per_year", "money"),
+    ("crime cost averted (£)", "crime_cost_averted", "money"),
+    ("cost per incident averted (£)", "cost_per_incident_averted", "money"),
+    ("net benefit (£)", "net_benefit", "money"),
+    ("benefit-cost ratio", "benefit_cost_ratio", "ratio"),
+    ("enrolled", "enrolled", "count"),
+    ("completed", "completed", "count"),
+    ("waiting at end", "waiting_end", "count"),
+)
+
+
+def format_number(value: float, kind: str) -> str:
+    """A number for the printed table."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if kind == "pct":
+        return f"{value:.1f}%"
+    if kind == "ratio":
+        return f"{value:.2f}"
+    if kind == "decimal":
+        return f"{value:,.1f}"
+    if kind == "money":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def format_cell(mean: float, lo: float, hi: float, kind: str) -> str:
+    """``mean [low, high]``; an unbounded interval shows as 'unbounded'."""
+    text = format_number(mean, kind)
+    if (math.isnan(lo) and math.isnan(hi)) or lo == hi:
+        return text
+    if math.isinf(lo) or math.isinf(hi):
+        return f"{text} (unbounded)"
+    return f"{text} [{format_number(lo, kind).rstrip('%')}, {format_number(hi, kind)}]"
+
+
+def table_cells(comparison: Comparison) -> list[tuple[str, list[str]]]:
+    """Rows of the printed table: (label, one cell per scenario)."""
+    summary = comparison.summary.set_index(["scenario", "outcome"])
+    rows = []
+    for label, key, kind in TABLE_ROWS:
+        cells = []
+        for scenario in comparison.labels[1:]:
+            try:
+                row = summary.loc[(scenario, key)]
+            except KeyError:
+                cells.append("–")
+                continue
+            cells.append(format_cell(float(row["mean"]), float(row["ci_low"]),
+                                     float(row["ci_high"]), kind))
+        rows.append((label, cells))
+    return rows
