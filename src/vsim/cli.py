@@ -292,6 +292,114 @@ def _print_comparison(result, elapsed: float) -> None:
 
 
 @app.command()
+def sweep(
+    experiment: Annotated[Optional[Path], typer.Argument(help="Experiment TOML file.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Sweep folder (resumed if it exists).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel runs (-1: all cores).")] = -1,
+    scheduler: Annotated[Optional[str], typer.Option(help=(
+        "Dask scheduler: tcp://HOST:PORT of a running cluster, or 'local' for a "
+        "LocalCluster on this machine."))] = None,
+    status_dir: Annotated[Optional[Path], typer.Option(
+        "--status", help="Report how far the sweep in this folder is, and stop.")] = None,
+) -> None:
+    """Run an experiment's design in parallel; interrupted sweeps resume where they stopped."""
+    from vsim import sweep as sweeps
+
+    if status_dir is not None:
+        if not (status_dir / "sweep.json").exists():
+            _fail(ScenarioError(str(status_dir), ["no sweep here (sweep.json is missing)"]))
+        st = sweeps.status(status_dir)
+        out.print(f"{st['experiment']}: {st['finished']:,} of {st['runs']:,} runs finished "
+                  f"({st['failed']:,} failed), {st['remaining']:,} to go", highlight=False)
+        return
+    try:
+        if experiment is None or out_dir is None:
+            raise ScenarioError("vsim sweep", ["give an experiment file and --out DIR "
+                                               "(or --status DIR)"])
+        if jobs == 0 or jobs < -1:
+            raise ScenarioError("--jobs", [f"--jobs = {jobs}: must be -1 (all cores) or ≥ 1"])
+        from vsim.experiment import load_experiment
+
+        exp = load_experiment(experiment)
+        _check_target(out_dir, True, exp.spec.name)
+    except ScenarioError as exc:
+        _fail(exc)
+    progress = _SweepProgress(sys.stderr.isatty())
+    started = time.perf_counter()
+    try:
+        st = sweeps.execute(exp, out_dir, jobs=jobs, scheduler=scheduler, progress=progress)
+    except ScenarioError as exc:
+        progress.close()
+        _fail(exc)
+    finally:
+        progress.close()
+    out.print(f"{st['finished']:,} of {st['runs']:,} runs finished ({st['failed']:,} failed) "
+              f"in {time.perf_counter() - started:.0f} s; results in {out_dir}",
+              highlight=False)
+
+
+class _SweepProgress(_Progress):
+    """Progress of a sweep: runs done, failures, time remaining."""
+
+    def __init__(self, enabled: bool):
+        super().__init__(enabled, unit="runs", label="sweeping")
+        self.failed = 0
+
+    def __call__(self, record: dict, done: int, total: int) -> None:
+        self.failed += record["status"] != "ok"
+        self.label = f"sweeping ({self.failed} failed)" if self.failed else "sweeping"
+        if self.bar is not None:
+            self.bar.columns[0].text_format = self.label
+        super().__call__(done, total)
+
+
+@app.command()
+def analyse(
+    folder: Annotated[Path, typer.Argument(help="Sweep folder.")],
+    drop_missing: Annotated[bool, typer.Option(
+        "--drop-missing", help="Leave out sample points with missing or failed runs.")] = False,
+    csv: Annotated[bool, typer.Option("--csv", help="Write CSV instead of Parquet.")] = False,
+) -> None:
+    """Sensitivity indices (Morris μ*, σ; Sobol S1, ST) and portfolio robustness, with plots."""
+    from vsim.analysis import analyse as run_analysis
+    from vsim.analysis import write_analysis
+
+    try:
+        if not (folder / "sweep.json").exists():
+            raise ScenarioError(str(folder), ["no sweep here (sweep.json is missing)"])
+        result = run_analysis(folder, drop_missing=drop_missing)
+    except ScenarioError as exc:
+        _fail(exc)
+    for note in result.dropped:
+        err.print(f"note: {note}", highlight=False)
+    for name, table in result.tables.items():
+        out.print(f"\n[bold]{name}[/]")
+        out.print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
+                  highlight=False, markup=False)
+    target = write_analysis(result, folder, csv=csv)
+    out.print(f"\nanalysis written to {target}", highlight=False)
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A vsim run, compare or sweep folder.")],
+    output: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="HTML file (default: FOLDER/report.html).")] = None,
+) -> None:
+    """Write one self-contained HTML report (plots embedded) of a results folder."""
+    from vsim.report import write_report
+
+    try:
+        if not folder.is_dir():
+            raise ScenarioError(str(folder), ["not a folder"])
+        target = write_report(folder, output)
+    except ScenarioError as exc:
+        _fail(exc)
+    out.print(f"report written to {target}", highlight=False)
+
+
+@app.command()
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
 ) -> None:

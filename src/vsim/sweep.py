@@ -208,7 +208,10 @@ def status(out: Path) -> dict:
 # ------------------------------------------------------------------------------------ drive
 def execute(exp: LoadedExperiment, out: Path, jobs: int = -1, scheduler: str | None = None,
             progress=None) -> dict:
-    """Run every unfinished task; write each result as it arrives. Returns the status."""
+    """Run every unfinished task; write each result as it arrives. Returns the status.
+
+    ``progress(record, done, total)`` is called after each run is written.
+    """
     from joblib import Parallel, delayed, parallel_config
 
     workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
@@ -235,11 +238,11 @@ def execute(exp: LoadedExperiment, out: Path, jobs: int = -1, scheduler: str | N
         with config:
             runner = Parallel(n_jobs=jobs if not scheduler else -1,
                               return_as="generator_unordered")
-            for record in runner(delayed(run_one)(t) for t in todo):
+            for done, record in enumerate(runner(delayed(run_one)(t) for t in todo), start=1):
                 write_atomic(run_path(out, record["index"]),
                              (json.dumps(record, indent=1) + "\n").encode())
                 if progress is not None:
-                    progress(record)
+                    progress(record, done, len(todo))
     finally:
         if client is not None:
             client.close()
