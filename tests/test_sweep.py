@@ -228,3 +228,47 @@ high = 0.0016
     with pytest.raises(ScenarioError) as info:
         load_experiment(write(tmp_path, "\n".join(lines)))
     assert any(field in p for p in info.value.problems), info.value.problems
+
+
+def vsim_cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "vsim", *args], cwd=cwd, capture_output=True,
+                          text=True)
+
+
+def test_sweep_analyse_report_commands(tmp_path):
+    small = ISHIGAMI.replace("samples = 1024", "samples = 64")
+    write(tmp_path, small)
+    done = vsim_cli("sweep", "exp.toml", "--out", "sw", "--jobs", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "320 of 320 runs finished (0 failed)" in done.stdout
+    st = vsim_cli("sweep", "--status", "sw", cwd=tmp_path)
+    assert "320 of 320 runs finished" in st.stdout and "0 to go" in st.stdout
+    an = vsim_cli("analyse", "sw", cwd=tmp_path)
+    assert an.returncode == 0, an.stderr
+    indices = pd.read_parquet(tmp_path / "sw" / "analysis" / "indices.parquet")
+    assert set(indices["parameter"]) == {"x1", "x2", "x3"}
+    assert list((tmp_path / "sw" / "analysis").glob("*.png"))
+    rep = vsim_cli("report", "sw", cwd=tmp_path)
+    assert rep.returncode == 0, rep.stderr
+    page = (tmp_path / "sw" / "report.html").read_text()
+    assert "data:image/png;base64," in page and "Sensitivity indices" in page
+    assert "http://" not in page and "src='/" not in page  # self-contained
+    # Bad input: exit 2, the field named, nothing written.
+    bad = write(tmp_path, small.replace('method = "sobol"', 'method = "sobel"'), "bad.toml")
+    res = vsim_cli("sweep", bad.name, "--out", "bad_out", cwd=tmp_path)
+    assert res.returncode == 2 and "design.method" in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "bad_out").exists()
+
+
+def test_report_of_a_run_and_refusal_of_other_folders(tmp_path):
+    import vsim
+    from vsim.report import write_report
+
+    sc = vsim.with_changes(vsim.load_scenario(REPO / "scenarios" / "quick.toml"),
+                           {"interventions": [{"type": "mentoring"}]})
+    vsim.run(sc).write(tmp_path / "run")
+    page = write_report(tmp_path / "run").read_text()
+    assert page.count("data:image/png;base64,") == 2
+    assert "Key outcomes by year" in page and "mentoring" in page and "scenario_sha256" in page
+    res = vsim_cli("report", str(tmp_path), cwd=tmp_path)
+    assert res.returncode == 2 and "not a vsim output folder" in res.stderr
