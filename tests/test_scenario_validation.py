@@ -45,8 +45,8 @@ CASES = [
     ("unknown-key-in-neighbourhood",
      '[[area.neighbourhoods]]\nname = "a"\nshare = 1.0\ndeprevation = 1.0\n',
      "area.neighbourhoods[0].deprevation", ["Did you mean 'deprivation'"]),
-    ("unknown-section-no-suggestion", '[interventions]\nx = 1\n',
-     "interventions", ["unknown key", "Valid keys here", "justice"]),
+    ("unknown-section-no-suggestion", '[policy]\nx = 1\n',
+     "policy", ["unknown key", "Valid keys here", "justice", "interventions", "budget"]),
     # ---- wrong types
     ("string-for-number", '[justice]\np_charge = "high"\n',
      "justice.p_charge", ['"high"', "[0, 1]"]),
@@ -140,6 +140,58 @@ CASES = [
     # ---- memory: a population too large for this machine, with the estimate in GiB
     ("population-too-large-for-memory", '[population]\nn_young_people = 2_000_000_000\n',
      "population.n_young_people", ["2,000,000,000", "GiB", "lower n_young_people"]),
+    # ---- interventions: [[interventions]] tables whose type picks the family
+    ("interventions-as-a-table", '[interventions]\nx = 1\n',
+     "interventions", ["a table", "array of tables ([[interventions]])"]),
+    ("intervention-as-a-string", 'interventions = ["mentoring"]\n',
+     "interventions[0]", ['"mentoring"', "a table with a type", "family_therapy"]),
+    ("intervention-unknown-type", '[[interventions]]\ntype = "mentorin"\n',
+     "interventions[0].type", ['"mentorin"', "Did you mean 'mentoring'", "referral_pathway"]),
+    ("intervention-unknown-type-second-table",
+     '[[interventions]]\ntype = "mentoring"\n[[interventions]]\ntype = "hotspot_polcing"\n',
+     "interventions[1].type", ['"hotspot_polcing"', "Did you mean 'hotspot_policing'"]),
+    ("intervention-type-missing", '[[interventions]]\nstaff = 2\n',
+     "interventions[0].type", ["required", "mentoring", "outreach"]),
+    ("intervention-unknown-key", '[[interventions]]\ntype = "mentoring"\nstaf = 2\n',
+     "interventions[0].staf", ["unknown key", "Did you mean 'staff'", "caseload", "p_engage",
+                               "half_life_weeks"]),
+    ("intervention-key-of-another-family",
+     '[[interventions]]\ntype = "mentoring"\nplace_kinds = ["park"]\n',
+     "interventions[0].place_kinds", ["unknown key", "Valid keys here: caseload"]),
+    ("intervention-unknown-effect", '[[interventions]]\ntype = "mentoring"\n'
+     '[interventions.effects]\nrel_perpetraton = 0.5\n',
+     "interventions[0].effects.rel_perpetraton", ["Did you mean 'rel_perpetration'",
+                                                  "rel_exposure"]),
+    ("intervention-probability-above-one",
+     '[[interventions]]\ntype = "mentoring"\np_engage = 1.5\n',
+     "interventions[0].p_engage", ["1.5", "probability in [0, 1]"]),
+    ("intervention-probability-in-tuple",
+     '[[interventions]]\ntype = "referral_pathway"\np_escalate = [1.5, 0.1, 0.1, 0.1]\n',
+     "interventions[0].p_escalate[0]", ["1.5", "probability in [0, 1]"]),
+    ("intervention-negative-staff", '[[interventions]]\ntype = "outreach"\nstaff = -1\n',
+     "interventions[0].staff", ["-1", "[0, 100000]"]),
+    ("intervention-quoted-number", '[[interventions]]\ntype = "mentoring"\nstaff = "2"\n',
+     "interventions[0].staff", ['"2"', "without quotes"]),
+    ("intervention-unknown-targeting",
+     '[[interventions]]\ntype = "mentoring"\ntargeting = "lottery"\n',
+     "interventions[0].targeting", ['"lottery"', "random"]),
+    ("intervention-min-age-above-max",
+     '[[interventions]]\ntype = "mentoring"\nmin_age = 18\nmax_age = 12\n',
+     "interventions[0].min_age", ["18", "must not exceed", "interventions[0].max_age (12)"]),
+    ("intervention-end-before-start",
+     '[[interventions]]\ntype = "mentoring"\nstart = 2020-01-06\nend = 2019-06-03\n',
+     "interventions[0].end", ["2019-06-03", "after", "interventions[0].start (2020-01-06)"]),
+    ("intervention-unknown-neighbourhood",
+     '[[interventions]]\ntype = "mentoring"\nneighbourhoods = ["Nowhere"]\n',
+     "interventions[0].neighbourhoods", ["['Nowhere']", "not neighbourhoods", "neighbourhood 1"]),
+    ("intervention-unknown-place-kind",
+     '[[interventions]]\ntype = "mentoring"\n' * 5
+     + '[[interventions]]\ntype = "outreach"\nplace_kinds = ["zoo"]\n',
+     "interventions[5].place_kinds", ["['zoo']", "must be among places.types kinds",
+                                      "'asb_hotspot'"]),
+    ("budget-negative", '[budget]\nper_year = -5\n', "budget.per_year", ["-5", "≥ 0"]),
+    ("crime-cost-unknown-key", '[crime_costs]\nrobery = 1.0\n',
+     "crime_costs.robery", ["Did you mean 'robbery'"]),
     # ---- empty or unparsable files
     ("empty-file", "", None, ["empty"]),
     ("whitespace-only", "  \n\n\t  \n", None, ["empty"]),
@@ -279,8 +331,11 @@ def test_three_line_file_loads_with_documented_defaults(tmp_path):
     assert sc.n_young_people == 500
     defaults = Scenario()
     for section in ("time", "area", "risk_factors", "propensity", "contagion", "offending",
-                    "networks", "exploiters", "places", "justice", "processes", "outputs"):
+                    "networks", "exploiters", "places", "justice", "processes", "outputs",
+                    "budget", "crime_costs"):
         assert getattr(sc, section) == getattr(defaults, section), section
+    assert sc.interventions == ()  # no interventions unless listed
+    assert sc.budget.per_year is None and sc.budget.total is None
     assert sc.population.p_male == 0.51
     assert sc.population.age_band_shares == (0.326, 0.270, 0.163, 0.241)
     assert sc.justice.p_charge == 0.10
@@ -354,7 +409,9 @@ def test_json_schema_describes_every_section_and_field():
     json.dumps(schema)  # serialisable
     sections = [name for name, f in Scenario.model_fields.items()
                 if isinstance(f.annotation, type) and issubclass(f.annotation, loading.BaseModel)]
-    assert len(sections) == 13
+    # 13 model sections, plus budget and crime_costs (interventions is an array of tables)
+    assert len(sections) == 15
+    assert {"budget", "crime_costs"} <= set(sections)
     assert set(sections) <= set(schema["properties"])
     for name in sections:
         ref = schema["properties"][name]["$ref"].rsplit("/", 1)[-1]
@@ -367,6 +424,60 @@ def test_json_schema_describes_every_section_and_field():
             assert spec.get("description"), f"{name}.{field} has no description"
     p_charge = schema["$defs"]["JusticeSettings"]["properties"]["p_charge"]
     assert p_charge["minimum"] == 0 and p_charge["maximum"] == 1 and p_charge["default"] == 0.1
+
+
+def test_json_schema_describes_every_intervention_family():
+    from vsim.interventions import TYPES
+
+    schema = vsim.json_schema()
+    interventions = schema["properties"]["interventions"]
+    assert interventions["type"] == "array" and interventions.get("description")
+    mapping = interventions["items"]["discriminator"]["mapping"]
+    assert interventions["items"]["discriminator"]["propertyName"] == "type"
+    assert set(mapping) == set(TYPES) and len(TYPES) == 14
+    for tag, ref in mapping.items():
+        definition = schema["$defs"][ref.rsplit("/", 1)[-1]]
+        assert definition.get("description"), tag
+        assert definition["additionalProperties"] is False, tag
+        assert set(definition["properties"]) == set(TYPES[tag].model_fields), tag
+        assert definition["properties"]["type"]["const"] == tag
+        for field, spec in definition["properties"].items():
+            # a family that re-declares a shared field without a description keeps the shared one
+            assert spec.get("description"), f"{tag}.{field} has no description"
+
+
+def test_problems_inside_several_interventions_are_reported_together(tmp_path):
+    text = ('[justice]\np_charge = 2\n'
+            '[[interventions]]\ntype = "mentoring"\np_engage = 1.5\nmin_age = 18\nmax_age = 12\n'
+            '[[interventions]]\ntype = "outreach"\nstaf = 3\n'
+            '[[interventions]]\ntype = "mentoring"\n'
+            '[[interventions]]\ntype = "mentoring"\nneighbourhoods = ["Nowhere"]\n')
+    exc = _rejected(_write(tmp_path, text))
+    assert [m.split(":")[0] for m in exc.problems] == [
+        "justice.p_charge", "interventions[0].p_engage", "interventions[0].min_age",
+        "interventions[1].staf", "interventions[3].neighbourhoods"], exc.problems
+    # outreach's own keys are listed for outreach
+    assert "Did you mean 'staff'" in exc.problems[3] and "place_kinds" in exc.problems[3]
+    for message in exc.problems:
+        # pydantic's tag segment (interventions.0.mentoring.p_engage) never shows
+        assert ".mentoring." not in message and ".outreach." not in message, message
+        assert "an array of tables)" not in message and "here: ." not in message, message
+
+
+def test_intervention_tables_load_with_family_defaults(tmp_path):
+    path = _write(tmp_path, '[[interventions]]\ntype = "mentoring"\nstaff = 2\n'
+                            '[[interventions]]\ntype = "trusted_relationships"\n'
+                            'strand = "exploited"\n[budget]\nper_year = 100000.0\n')
+    sc = load_scenario(path)
+    mentoring, trusted = sc.interventions
+    assert mentoring.type == "mentoring" and mentoring.staff == 2 and mentoring.capacity == 20
+    assert mentoring.effects.rel_perpetration == 0.79  # the family default (YEF: -21%)
+    assert trusted.exploited == "yes" and trusted.effects.rel_exploit_exit == 2.0
+    assert sc.budget.per_year == 100_000
+    # the resolved scenario round-trips with its interventions
+    again = tmp_path / "again.toml"
+    again.write_text(vsim.scenario_to_toml(sc), encoding="utf-8")
+    assert load_scenario(again) == sc
 
 
 @pytest.mark.parametrize("name", ["../elsewhere", "a/b", ".hidden"])

@@ -2,9 +2,10 @@
 
 Each intervention's planned yearly cost is its fixed cost, its staff costs and the participant
 costs of a full caseload (capacity × 52 / duration a year). Interventions are funded in the
-order listed; one that does not fit in what is left is scaled down to the staff the remainder
-pays for (never below one whole member of staff, else it is not funded) and the shortfall is
-reported.
+order listed; one that does not fit in what is left is scaled down to the whole staff the
+remainder pays for after its fixed cost (never below one whole member of staff, else it is not
+funded) and the shortfall is reported. The funded cost is the planned cost of the scaled-down
+intervention, so it never exceeds what was left.
 """
 
 from __future__ import annotations
@@ -19,6 +20,23 @@ def planned_cost_per_year(spec) -> float:
     per_year_participants = spec.capacity * 52.0 / spec.duration_weeks
     return (spec.cost_fixed_per_year + spec.staff * spec.cost_per_staff_per_year
             + per_year_participants * spec.cost_per_participant)
+
+
+def _affordable_staff(spec, room: float) -> int:
+    """Most whole staff (at most the planned staff) whose planned cost fits in ``room``."""
+    if spec.staff <= 0 or room < spec.cost_fixed_per_year:
+        return 0
+    staff = math.floor(spec.staff + 1e-9)
+    # per member of staff: salary and the participants of their caseload
+    variable = (spec.cost_per_staff_per_year
+                + spec.caseload * 52.0 / spec.duration_weeks * spec.cost_per_participant)
+    if variable > 0:
+        staff = min(staff, math.floor((room - spec.cost_fixed_per_year) / variable + 1e-9))
+    # capacity is floored, so check the exact planned cost and step down if needed
+    while staff > 0 and planned_cost_per_year(
+            spec.model_copy(update={"staff": float(staff)})) > room + 1e-6:
+        staff -= 1
+    return max(0, staff)
 
 
 def _funded_years(spec, scenario) -> float:
@@ -40,20 +58,22 @@ def fund(scenario):
         room_year = limit_year - spent_year
         room_total = (limit_total - spent_total) / years if years > 0 else math.inf
         room = min(room_year, room_total)
-        scale = 1.0
-        if cost > room + 1e-9:
-            per_staff = cost / spec.staff if spec.staff > 0 else math.inf
-            staff = math.floor(room / per_staff) if per_staff > 0 else 0
-            scale = staff / spec.staff if spec.staff > 0 else 0.0
-        row = {"intervention": spec.label, "type": spec.type, "planned_cost_per_year": cost,
-               "funded_share": scale, "funded_cost_per_year": cost * scale,
-               "unfunded_cost_per_year": cost * (1.0 - scale)}
-        report.append(row)
-        if scale <= 0.0:
+        funded_cost = cost
+        if cost > room + 1e-6:
+            staff = _affordable_staff(spec, room)
+            if staff > 0:
+                spec = spec.model_copy(update={"staff": float(staff)})
+                funded_cost = planned_cost_per_year(spec)
+            else:
+                funded_cost = 0.0
+        scale = funded_cost / cost if cost > 0 else (1.0 if funded_cost == cost else 0.0)
+        report.append({"intervention": spec.label, "type": spec.type,
+                       "planned_cost_per_year": cost, "funded_share": scale,
+                       "funded_cost_per_year": funded_cost,
+                       "unfunded_cost_per_year": cost - funded_cost})
+        if funded_cost <= 0.0 and cost > 0.0:
             continue
-        if scale < 1.0:
-            spec = spec.model_copy(update={"staff": spec.staff * scale})
         funded.append(spec)
-        spent_year += cost * scale
-        spent_total += cost * scale * years
+        spent_year += funded_cost
+        spent_total += funded_cost * years
     return funded, report

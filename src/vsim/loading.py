@@ -41,30 +41,93 @@ class ScenarioError(Exception):
 
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """The pydantic model class found by walking ``loc`` from ``model`` (None if not a model)."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(part)
-        if field is None:
-            return None
-        ann = field.annotation
-        current = _unwrap_model(ann)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+    """The pydantic model class found by walking ``loc`` from ``model`` (None if not a model).
+
+    ``loc`` is pydantic's: inside a tagged union (``[[interventions]]``) it holds the tag,
+    e.g. ``("interventions", 0, "mentoring")`` is the MentoringSpec table.
+    """
+    found = _field_at(model, loc)
+    if found is None:
+        return None
+    ann = found[0]
+    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
 
-def _unwrap_model(annotation: Any) -> Any:
-    """Find a BaseModel inside Optional[...] / tuple[..., ...] annotations."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _unwrap_model(arg)
-        if isinstance(found, type) and issubclass(found, BaseModel):
-            return found
-    return annotation
+def _is_model(ann: Any) -> bool:
+    return isinstance(ann, type) and issubclass(ann, BaseModel)
+
+
+def _union_members(ann: Any, meta: list) -> tuple[str, dict[str, type[BaseModel]]] | None:
+    """``(tag key, {tag: table class})`` of a tagged union of tables, else None.
+
+    ``[[interventions]]`` tables are a union tagged by ``type``: the tag picks the family.
+    """
+    if typing.get_origin(ann) not in (typing.Union, types.UnionType):
+        return None
+    members = typing.get_args(ann)
+    if not members or not all(_is_model(m) for m in members):
+        return None
+    key = next((m.discriminator for m in meta
+                if isinstance(getattr(m, "discriminator", None), str)), "type")
+    tags = {}
+    for member in members:
+        field = member.model_fields.get(key)
+        tag = field.default if field is not None else member.__name__
+        tags[str(tag)] = member
+    return key, tags
+
+
+def _step(ann: Any, meta: list, part: Any) -> tuple[Any, list, bool] | None:
+    """One step of a location from annotation ``ann``: ``(annotation, constraints, is_tag)``.
+
+    ``is_tag`` marks the segment pydantic adds for the member of a tagged union (the
+    ``mentoring`` of ``interventions.0.mentoring.staff``), which is not in the file. Inside a
+    union, a field name without a tag resolves in the first member that has it.
+    """
+    union = _union_members(ann, meta)
+    if union is not None:
+        members = union[1]
+        if isinstance(part, str) and part in members:
+            return members[part], [], True
+        if not isinstance(part, str):
+            return None
+        ann = next((m for m in members.values() if part in m.model_fields), None)
+        if ann is None:
+            return None
+    if isinstance(part, int):
+        if typing.get_origin(ann) is not tuple:
+            return None
+        args = typing.get_args(ann)
+        if len(args) == 2 and args[1] is Ellipsis:
+            elem = args[0]
+        elif 0 <= part < len(args):
+            elem = args[part]
+        else:
+            return None
+        ann, meta = _split_annotated(elem)
+        return ann, meta, False
+    if not _is_model(ann):
+        return None
+    field = ann.model_fields.get(part)
+    if field is None:
+        return None
+    ann, extra = _split_annotated(field.annotation)
+    return ann, list(field.metadata) + extra, False
+
+
+def _display_loc(root: type[BaseModel], loc: tuple) -> tuple:
+    """``loc`` as written in the file: without the tags pydantic adds inside tagged unions."""
+    out = []
+    ann: Any = root
+    meta: list = []
+    for k, part in enumerate(loc):
+        found = _step(ann, meta, part)
+        if found is None:
+            return tuple(out) + tuple(loc[k:])
+        ann, meta, is_tag = found
+        if not is_tag:
+            out.append(part)
+    return tuple(out)
 
 
 def _split_annotated(annotation: Any) -> tuple[Any, list]:
@@ -87,29 +150,17 @@ def _split_annotated(annotation: Any) -> tuple[Any, list]:
 
 
 def _field_at(root: type[BaseModel], loc: tuple) -> tuple[Any, list] | None:
-    """``(type, constraints)`` of the field or tuple element at ``loc`` (None if not found)."""
+    """``(type, constraints)`` of the field or tuple element at ``loc`` (None if not found).
+
+    ``loc`` may hold the tag of a tagged union (pydantic's locations do) or not (the file's).
+    """
     ann: Any = root
     meta: list = []
     for part in loc:
-        if isinstance(part, int):
-            if typing.get_origin(ann) is not tuple:
-                return None
-            args = typing.get_args(ann)
-            if len(args) == 2 and args[1] is Ellipsis:
-                elem = args[0]
-            elif 0 <= part < len(args):
-                elem = args[part]
-            else:
-                return None
-            ann, meta = _split_annotated(elem)
-            continue
-        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+        found = _step(ann, meta, part)
+        if found is None:
             return None
-        field = ann.model_fields.get(part)
-        if field is None:
-            return None
-        ann, extra = _split_annotated(field.annotation)
-        meta = list(field.metadata) + extra
+        ann, meta, _ = found
     return ann, meta
 
 
@@ -145,11 +196,14 @@ def _expected(ann: Any, meta: list, path: str) -> str:
     rng = _range(meta)
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return f"a table ([{path}])"
+    union = _union_members(ann, meta)
+    if union is not None:
+        return f"a table with a {union[0]} ({', '.join(union[1])})"
     if typing.get_origin(ann) is tuple:
         args = typing.get_args(ann)
         variable = len(args) == 2 and args[1] is Ellipsis
         elem, elem_meta = _split_annotated(args[0]) if args else (Any, [])
-        if isinstance(elem, type) and issubclass(elem, BaseModel):
+        if _is_model(elem) or _union_members(elem, elem_meta) is not None:
             return f"an array of tables ([[{path}]])"
         count = "" if variable else f"{len(args)} "
         inner = _expected(elem, elem_meta, path)
@@ -222,19 +276,34 @@ def _value_at(data: Any, loc: tuple) -> Any:
     return data
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_SEGMENT = r"[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*"
+_NAME = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})*")
+
+
+def _name_parts(name: str) -> tuple:
+    """``interventions[5].place_kinds`` -> ``("interventions", 5, "place_kinds")``."""
+    parts: list = []
+    for segment in name.split("."):
+        head = re.match(r"[A-Za-z_][A-Za-z0-9_]*", segment).group(0)
+        parts.append(head)
+        parts += [int(i) for i in re.findall(r"\[(\d+)\]", segment[len(head):])]
+    return tuple(parts)
 
 
 def _mentions(root: type[BaseModel], loc: tuple, msg: str) -> list[tuple[re.Match, tuple]]:
     """Field names in a validator's message, resolved to full locations.
 
     A name is looked up relative to the table that raised (``end`` in ``time``), then from the
-    top (``exploiters.min_age``), then as a plural (``neighbourhood`` -> ``neighbourhoods``).
+    top (``exploiters.min_age``, ``interventions[5].place_kinds``), then as a plural
+    (``neighbourhood`` -> ``neighbourhoods``).
     """
     found = []
     for match in _NAME.finditer(msg):
-        parts = tuple(match.group(0).split("."))
-        for cand in (loc + parts, parts, loc + parts[:-1] + (parts[-1] + "s",)):
+        parts = _name_parts(match.group(0))
+        cands = [loc + parts, parts]
+        if isinstance(parts[-1], str):
+            cands.append(loc + parts[:-1] + (parts[-1] + "s",))
+        for cand in cands:
             if _field_at(root, cand) is not None:
                 found.append((match, cand))
                 break
@@ -254,20 +323,29 @@ def _describe_value_error(root: type[BaseModel], loc: tuple, msg: str,
     pieces = []
     pos = 0
     for match, full in mentions:
-        if full[-1] != match.group(0).split(".")[-1]:
+        if full[-1] != _name_parts(match.group(0))[-1]:
             continue  # a plural match: the text stays as written
-        text = _path(full)
-        value = _value_at(data, full)
-        if not msg[match.end():].startswith(" (") and value is not _MISSING:
+        shown = _display_loc(root, full)
+        text = _path(shown)
+        value = _value_at(data, shown)
+        # the value is added unless the message gives it (``x (3)``, ``x = 3``, ``x: 3``) or it
+        # is a whole table or array of tables
+        given = msg[match.end():].startswith((" (", " =", ":"))
+        table = isinstance(value, dict) or (isinstance(value, list) and value
+                                            and all(isinstance(v, dict) for v in value))
+        if not given and not table and value is not _MISSING:
             text += f" ({_show(value)})"
         pieces.append(msg[pos:match.start()] + text)
         pos = match.end()
     pieces.append(msg[pos:])
     text = "".join(pieces)
-    fields = [full for _, full in mentions]
+    fields = [_display_loc(root, full) for _, full in mentions]
+    loc = _display_loc(root, loc)
     if not fields:
         return loc, f"{_path(loc) if loc else '(scenario)'}: {text}.", fields
     head = _path(fields[0])
+    if text.startswith(f"{head}: "):
+        return fields[0], f"{text}.", fields  # already reads "path: value ..."
     lead = re.match(re.escape(head) + r" \((.*?)\) (.*)", text)
     if lead:
         return fields[0], f"{head}: {lead.group(1)} {lead.group(2)}.", fields
@@ -289,19 +367,38 @@ def _problems(err: ValidationError, root: type[BaseModel], data: Any) -> list[_P
     problems = []
     grouped: set[tuple] = set()
     for e in err.errors(include_url=False):
-        loc = tuple(e["loc"])
+        full = tuple(e["loc"])            # pydantic's location (with union tags): lookups
+        loc = _display_loc(root, full)    # as in the file: messages
         path = _path(loc)
         kind = e["type"]
         value = e.get("input")
         ctx = e.get("ctx") or {}
-        field = _field_at(root, loc)
+        field = _field_at(root, full)
         expected = _expected(field[0], field[1], path) if field else ""
-        # inside an array, leave the whole array out: removing one element would renumber
+        # inside an array, leave out the key of the one table ([[interventions]]) if there is
+        # one, else the whole array: removing one element would renumber the others
         first_int = next((k for k, part in enumerate(loc) if isinstance(part, int)), None)
-        drop: tuple = (loc if first_int is None else loc[:first_int],)
+        in_table = (first_int is not None and isinstance(loc[-1], str)
+                    and kind not in ("missing", "union_tag_invalid", "union_tag_not_found"))
+        drop: tuple = (loc if first_int is None or in_table else loc[:first_int],)
         mentions: tuple = (loc,)
-        if kind == "extra_forbidden":
-            parent = _model_at(root, loc[:-1])
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            union = _union_members(*field) if field else None
+            key = union[0] if union else str(ctx.get("discriminator", "type")).strip("'")
+            valid = list(union[1]) if union else []
+            loc = loc + (key,)
+            path = _path(loc)
+            given = value.get(key, _MISSING) if isinstance(value, dict) else _MISSING
+            if kind == "union_tag_not_found" or given is _MISSING:
+                text = f"{path}: required but missing; it must be one of {', '.join(valid)}."
+            else:
+                near = difflib.get_close_matches(str(given), valid, n=1, cutoff=0.6)
+                hint = f" Did you mean '{near[0]}'?" if near else ""
+                text = (f"{path}: {_show(given)} is not a known {key}.{hint} Valid {key}s: "
+                        f"{', '.join(valid)}.")
+            mentions = (loc,)
+        elif kind == "extra_forbidden":
+            parent = _model_at(root, full[:-1])
             valid = sorted(parent.model_fields) if parent else []
             near = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
             hint = f" Did you mean '{near[0]}'?" if near else ""
@@ -321,11 +418,12 @@ def _problems(err: ValidationError, root: type[BaseModel], data: Any) -> list[_P
                 kind == "missing" and loc and isinstance(loc[-1], int)):
             # a tuple of the wrong length: one message for the field, not one per element
             loc = loc[:-1] if kind == "missing" else loc
+            full = full[:-1] if kind == "missing" else full
             if loc in grouped:
                 continue
             grouped.add(loc)
             path = _path(loc)
-            field = _field_at(root, loc)
+            field = _field_at(root, full)
             expected = _expected(field[0], field[1], path) if field else "more values"
             given = _value_at(data, loc) if data is not None else value
             shown = _show(given) if given is not _MISSING else "the list given"
@@ -344,7 +442,7 @@ def _problems(err: ValidationError, root: type[BaseModel], data: Any) -> list[_P
                     node = node.setdefault(part, {}) if isinstance(part, str) else node
                 if isinstance(value, dict):
                     node.update(value)
-            loc, text, fields = _describe_value_error(root, loc, str(ctx["error"]), source)
+            loc, text, fields = _describe_value_error(root, full, str(ctx["error"]), source)
             mentions = tuple(fields) or (loc,)
             drop = mentions
         elif kind == "string_pattern_mismatch" and loc == ("name",):
@@ -383,7 +481,18 @@ def _strict_problems(data: Any, root: type[BaseModel], loc: tuple = ()) -> dict[
     if field is None:
         return found
     ann, meta = field
-    path = _path(loc)
+    shown = _display_loc(root, loc)
+    path = _path(shown)
+    union = _union_members(ann, meta)
+    if union is not None:
+        # a [[interventions]] table: check its keys against the family its type names
+        if isinstance(data, dict) and isinstance(data.get(union[0]), str):
+            tag = data[union[0]]
+            if tag in union[1]:
+                for key, value in data.items():
+                    if key in union[1][tag].model_fields:
+                        found.update(_strict_problems(value, root, loc + (tag, key)))
+        return found
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         if isinstance(data, dict):
             for key, value in data.items():
@@ -410,7 +519,7 @@ def _strict_problems(data: Any, root: type[BaseModel], loc: tuple = ()) -> dict[
                 note = " (write numbers without quotes)"
             except ValueError:
                 pass
-        found[loc] = (f"{path}: {_show(data)} is not allowed; it must be "
+        found[shown] = (f"{path}: {_show(data)} is not allowed; it must be "
                       f"{_expected(ann, meta, path)}{note}.")
     return found
 
@@ -498,7 +607,12 @@ def _without(data: Any, locs: typing.Iterable[tuple]) -> Any:
     for loc in locs:
         node = data
         for part in loc[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
+            if isinstance(node, dict):
+                node = node.get(part)
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                node = None
         if isinstance(node, dict) and loc and loc[-1] in node:
             del node[loc[-1]]
     return data

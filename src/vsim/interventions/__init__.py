@@ -37,6 +37,13 @@ AnyIntervention = Annotated[Union[SPECS], Field(discriminator="type")]  # noqa: 
 def build(specs, model) -> list[Intervention]:
     """Runtime objects for a scenario's interventions, services' trainers first."""
     built = [spec.runtime(spec, model, k) for k, spec in enumerate(specs)]
+    # identical specs get streams of their own (the n-th copy draws from stream n)
+    seen: dict[str, int] = {}
+    for iv in built:
+        text = iv.spec.model_dump_json()
+        if seen.get(text):
+            iv.key = iv.stream(seen[text])
+        seen[text] = seen.get(text, 0) + 1
     return sorted(built, key=lambda iv: iv.order)
 
 

@@ -65,7 +65,7 @@ class InterventionSpec(Section):
 
     runtime: ClassVar[type] = None  # the Intervention class that runs it (set below)
 
-    type: str
+    type: str = Field(..., description="The intervention family.")
     name: str | None = Field(None, description="Label in results (default: the type).")
     # Funding window: the grant cliff.
     start: dt.date | None = Field(None, description=(
@@ -98,7 +98,8 @@ class InterventionSpec(Section):
         "partnership (data sharing; Somerset, Suffolk in the seed). 0 = random choice."))
     priority_min_age: int | None = Field(None, ge=10, le=24, description=(
         "Ages given priority (e.g. 11–14 in Sussex REBOOT)."))
-    priority_max_age: int | None = Field(None, ge=10, le=24)
+    priority_max_age: int | None = Field(None, ge=10, le=24, description=(
+        "Oldest age given priority (with priority_min_age)."))
     # Delivery.
     staff: float = Field(1.0, ge=0, le=100_000, description="Full-time equivalent staff.")
     caseload: float = Field(10.0, ge=0, le=1_000_000, description=(
@@ -119,6 +120,24 @@ class InterventionSpec(Section):
     cost_fixed_per_year: Rate = Field(0.0, description="Fixed cost per funded year.")
     cost_per_staff_per_year: Rate = Field(0.0, description="Cost per FTE per funded year.")
     cost_per_participant: Rate = Field(0.0, description="One-off cost per young person enrolled.")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs) -> None:
+        """Fields a family re-declares without a description keep the shared one (schema)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        changed = False
+        for name, field in cls.model_fields.items():
+            if field.description:
+                continue
+            if name == "type":
+                field.description = f"The intervention family: {field.default!r}."
+            elif name in InterventionSpec.model_fields:
+                field.description = InterventionSpec.model_fields[name].description
+            else:
+                continue
+            changed = True
+        if changed:
+            cls.model_rebuild(force=True)
 
     @model_validator(mode="after")
     def _check(self):
@@ -141,6 +160,16 @@ class InterventionSpec(Section):
         return int(math.floor(self.staff * self.caseload + 1e-9))
 
 
+@njit(inline="always", cache=True)
+def factor(rel, f):
+    """``1 − (1 − rel)·f``, never below 0, as a float32.
+
+    Modifiers are float32: the product of two float32 factors is exact in float64 and rounds
+    once, so two interventions acting on one person give the same modifier in either order.
+    """
+    return np.float32(max(0.0, 1.0 - (1.0 - rel) * f))
+
+
 @njit(cache=True)
 def apply_effects(slots, status, t_enrolled, t_discharged, share_done, rel, t, decay_rate,
                   strength, mod0, mod1, mod2, mod3, mod4, mod5):
@@ -148,7 +177,7 @@ def apply_effects(slots, status, t_enrolled, t_discharged, share_done, rel, t, d
 
     Enrolled: full effect. After discharge: ``1 − (1 − rel)·f·exp(−λ·(t − t_discharged))``
     with f = 1 for completers and the share completed for drop-outs. ``strength`` scales
-    (1 − rel) (workforce upskilling).
+    (1 − rel) (workforce upskilling); a multiplier never goes below 0.
     """
     for n in range(slots.shape[0]):
         i = slots[n]
@@ -162,12 +191,12 @@ def apply_effects(slots, status, t_enrolled, t_discharged, share_done, rel, t, d
         else:
             continue
         f *= strength
-        mod0[i] *= 1.0 - (1.0 - rel[0]) * f
-        mod1[i] *= 1.0 - (1.0 - rel[1]) * f
-        mod2[i] *= 1.0 - (1.0 - rel[2]) * f
-        mod3[i] *= 1.0 - (1.0 - rel[3]) * f
-        mod4[i] *= 1.0 - (1.0 - rel[4]) * f
-        mod5[i] *= 1.0 - (1.0 - rel[5]) * f
+        mod0[i] *= factor(rel[0], f)
+        mod1[i] *= factor(rel[1], f)
+        mod2[i] *= factor(rel[2], f)
+        mod3[i] *= factor(rel[3], f)
+        mod4[i] *= factor(rel[4], f)
+        mod5[i] *= factor(rel[5], f)
 
 
 class Intervention:
@@ -199,7 +228,7 @@ class Intervention:
                              f"the scenario's neighbourhoods {names}")
         self.nbhd_mask = np.array([not spec.neighbourhoods or n in spec.neighbourhoods
                                    for n in names])
-        self.key = stream_key(model.seed, f"intervention:{index}:{spec.label}")
+        self.key = self.stream(0)
         # Participants, in order of referral: slot and their own state.
         self.slots = np.zeros(0, np.int64)
         self.pids = np.zeros(0, np.int64)
@@ -210,6 +239,16 @@ class Intervention:
         self.share_done = np.zeros(0, np.float64)
         self.ledger: list[dict] = []
         self.strength = 1.0
+
+    def stream(self, occurrence: int) -> np.uint64:
+        """Key of this intervention's random stream.
+
+        Derived from the seed and the whole spec (plus, for identical specs, which copy this
+        is), not from the position in the list: listing interventions in another order gives
+        each the same draws, so their effects compose independently of the order.
+        """
+        text = self.spec.model_dump_json()
+        return stream_key(self.model.seed, f"intervention:{text}:{occurrence}")
 
     # ------------------------------------------------------------------ time
     @staticmethod
@@ -280,6 +319,8 @@ class Intervention:
         """Slots referred this step (referral rules) or chosen to fill places (other rules)."""
         spec, p, t = self.spec, model.people, model.t
         rule = spec.targeting
+        if spec.capacity <= 0:
+            return np.zeros(0, np.int64)  # no places (e.g. staff 0): nobody is referred
         if rule in ("police_referral", "school_referral"):
             if rule == "police_referral":
                 qualifying = eligible & (p.known_until > t)
@@ -317,8 +358,9 @@ class Intervention:
     def step(self, model: ViolenceModel) -> None:
         """Discharge, refer, enrol up to capacity, apply effects, book costs."""
         t = model.t
-        self._sync_slots(model)
+        left = self._sync_slots(model)
         completed, dropped = self._progress(t)
+        completed += left
         if t == self.t_end + 1:
             # The grant cliff: the waiting list closes; with "discharge" so does the service.
             self.status[self.status == WAITING] = NOT_SERVED
@@ -344,17 +386,28 @@ class Intervention:
         self._discharge(idx[drop], DROPPED, t)
         return int(done.sum()), int(drop.sum())
 
-    def _sync_slots(self, model) -> None:
-        """Participants who left at 25 leave the service (their slot may be reused)."""
+    def _sync_slots(self, model) -> int:
+        """Participants who left at 25 leave the service; returns how many were enrolled.
+
+        A young person who leaves at 25 keeps their slot (``alive`` = 0) until a new cohort
+        reuses it, so both are checked. Their slot is forgotten *before* they are discharged,
+        so nothing a discharge does to the person (family therapy repairing the household)
+        reaches whoever holds the slot now. They count as completed, with the share of the
+        programme they had (their effect no longer reaches anyone).
+        """
         if self.slots.size == 0:
-            return
+            return 0
         live = self.slots >= 0
-        gone = live & (model.people.pid[np.maximum(self.slots, 0)] != self.pids)
-        if gone.any():
-            self._discharge(np.nonzero(gone & (self.status == ENROLLED))[0], COMPLETED,
-                            model.t)
-            self.status[gone & (self.status == WAITING)] = NOT_SERVED
-            self.slots[gone] = -1
+        at = np.maximum(self.slots, 0)
+        people = model.people
+        gone = live & ((people.pid[at] != self.pids) | (people.alive[at] == 0))
+        if not gone.any():
+            return 0
+        self.slots[gone] = -1
+        enrolled = np.nonzero(gone & (self.status == ENROLLED))[0]
+        self._discharge(enrolled, COMPLETED, model.t)
+        self.status[gone & (self.status == WAITING)] = NOT_SERVED
+        return int(enrolled.size)
 
     def _add_referrals(self, model, slots: np.ndarray, t: int) -> None:
         if slots.size == 0:
@@ -386,7 +439,8 @@ class Intervention:
         # The list is in referral order (and, within a step, in priority order): FIFO.
         offered = ready[:free]
         u = draws(self.key, t, self.pids[offered], 3)
-        take = u < self.spec.p_engage
+        # Upskilled staff engage more of those offered a place (workforce upskilling).
+        take = u < min(1.0, self.spec.p_engage * self.strength)
         self.status[offered[~take]] = DECLINED
         joined = offered[take]
         self.status[joined] = ENROLLED

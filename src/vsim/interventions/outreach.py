@@ -25,8 +25,8 @@ class Outreach(Intervention):
     def places(self, model) -> np.ndarray:
         """Indices of the places worked (hottest first among the chosen kinds)."""
         world = model.world
-        kinds = [world.place_types.index(k) for k in self.spec.place_kinds
-                 if k in world.place_types]
+        # every place type of a chosen kind (two [[places.types]] may share a kind name)
+        kinds = [i for i, kind in enumerate(world.place_types) if kind in self.spec.place_kinds]
         candidates = np.nonzero(np.isin(world.places.kind, kinds))[0]
         if candidates.size == 0:
             return candidates

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from vsim.interventions.base import (COMPLETED, ENROLLED, Effects, Intervention,
-                                     InterventionSpec, Targeting)
+from vsim.interventions.base import (COMPLETED, DROPPED, ENROLLED, Effects, Intervention,
+                                     InterventionSpec, Targeting, apply_effects)
+from vsim.fields import Positive, Probability
 from vsim.rng import draws
 
 # Seed: reached stage k, out of 617 referred: stage 2 = 25%, stage 3 = 8, 4 = 4, 5 = 1.
@@ -49,32 +50,49 @@ class ReferralPathway(Intervention):
         return joined
 
     def _progress(self, t):
+        """At the end of a stage escalate or close; in between, drop out at the weekly rate."""
         idx = np.nonzero(self.status == ENROLLED)[0]
         if idx.size == 0:
             return 0, 0
         end_of_stage = (t - self.t_enrolled[idx]) >= self.stage_steps * self.stage[idx]
+        between = idx[~end_of_stage]
+        dropped = between[draws(self.key, t, self.pids[between], 2) < self.p_dropout]
         idx = idx[end_of_stage]
-        if idx.size == 0:
-            return 0, 0
         stage = self.stage[idx]
         p_up = np.array(self.spec.p_escalate + (0.0,))[stage - 1]
         u = draws(self.key, t, self.pids[idx], 5)
         up = (u < p_up) & (stage < 5)
         self.stage[idx[up]] += 1
         self.max_stage[idx[up]] = self.stage[idx[up]]
-        self._discharge(idx[~up], COMPLETED, t)
-        return int((~up).sum()), 0
+        closed = idx[~up]
+        self._discharge(closed, COMPLETED, t)
+        # A case closed at its stage has completed its pathway: full after-care effect.
+        self.share_done[closed] = 1.0
+        self._discharge(dropped, DROPPED, t)
+        return int(closed.size), int(dropped.size)
 
     def apply(self, model):
-        """Stage k applies the effect of stage k (deeper stages are more intensive)."""
+        """Apply each stage's effect while enrolled, and the after-care once closed.
+
+        Stage k applies ``stage_rel_perpetration[k]`` (deeper stages are more intensive); the
+        after-care ``effects`` start when the case is closed and decay with the half-life.
+        """
         if self.slots.size == 0:
             return
         rel_by_stage = np.array((1.0,) + tuple(self.spec.stage_rel_perpetration))
-        live = (self.slots >= 0) & (self.status == ENROLLED)
-        slots = self.slots[live]
-        model.people.rel_perpetration[slots] *= rel_by_stage[self.stage[live]].astype(
-            np.float32)
-        super().apply(model)  # the after-care decay of those discharged
+        factor = np.maximum(0.0, 1.0 - (1.0 - rel_by_stage) * self.strength)
+        live = self.slots >= 0
+        enrolled = live & (self.status == ENROLLED)
+        model.people.rel_perpetration[self.slots[enrolled]] *= factor[
+            self.stage[enrolled]].astype(np.float32)
+        after = live & (self.status != ENROLLED)
+        if np.all(self.rel == 1.0) or not after.any():
+            return
+        p = model.people
+        apply_effects(self.slots[after], self.status[after], self.t_enrolled[after],
+                      self.t_discharged[after], self.share_done[after], self.rel, model.t,
+                      self.decay_rate, self.strength, p.rel_perpetration, p.rel_exposure,
+                      p.rel_entry, p.rel_desistance, p.rel_recruitment, p.rel_exploit_exit)
 
     def stage_counts(self) -> np.ndarray:
         """Young people who reached each stage 1..5."""
@@ -100,10 +118,11 @@ class ReferralPathwaySpec(InterventionSpec):
     stage_weeks: float = Field(4.0, gt=0, le=520, description=(
         "Length of each stage. Assumption (the referral window is 4 weeks)."))
     duration_weeks: float = Field(20.0, gt=0, le=520, description="Five stages of 4 weeks.")
-    p_escalate: tuple[float, float, float, float] = Field(SEED_ESCALATION, description=(
+    p_escalate: tuple[Probability, Probability, Probability, Probability] = Field(
+        SEED_ESCALATION, description=(
         "Conditional probability of moving from stage k to k+1, derived from the seed's "
         "counts: 25% reach stage 2; 8, 4 and 1 of 617 reach stages 3, 4 and 5."))
-    stage_rel_perpetration: tuple[float, float, float, float, float] = Field(
+    stage_rel_perpetration: tuple[Positive, Positive, Positive, Positive, Positive] = Field(
         (0.97, 0.85, 0.8, 0.8, 0.8), description=(
             "Hazard multiplier at each stage. Assumption: stage 2 is youth coaching "
             "(mentoring-like, YEF: −21% violence, EVIDENCE §7), stage 1 a letter and visit."))
@@ -112,10 +131,3 @@ class ReferralPathwaySpec(InterventionSpec):
     cost_per_staff_per_year: float = Field(32_000.0, ge=0, description=(
         "Youth coach. Derived: seed, £890,000 for the programme over about 3 years with 9 "
         "coaches (assumption on the span)."))
-
-    @model_validator(mode="after")
-    def _probabilities(self):
-        for k, p in enumerate(self.p_escalate):
-            if not 0.0 <= p <= 1.0:
-                raise ValueError(f"p_escalate[{k}] = {p} must be a probability in [0, 1]")
-        return self
