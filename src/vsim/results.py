@@ -235,7 +235,9 @@ def _participants_frame(model) -> pd.DataFrame:
             continue
         df = pd.DataFrame(data)
         for col in ("t_referred", "t_enrolled", "t_discharged"):
-            df[col] = np.where(df[col] >= 0, df[col] - model.n_burn_in, -1)
+            # Recorded-step scale (negative during burn-in); missing when it never happened.
+            happened = df[col] >= 0
+            df[col] = pd.Series(df[col] - model.n_burn_in, dtype="Int64").where(happened)
         df = df.rename(columns={"t_referred": "referred_step", "t_enrolled": "enrolled_step",
                                 "t_discharged": "discharged_step"})
         df["status"] = pd.Categorical.from_codes(df["status"], categories=list(STATUS_NAMES))

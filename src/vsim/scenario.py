@@ -551,8 +551,9 @@ class Scenario(Section):
         for k, iv in enumerate(self.interventions):
             unknown = [n for n in iv.neighbourhoods if n not in names]
             if unknown:
+                shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
                 raise ValueError(f"interventions[{k}].neighbourhoods: {unknown} are not "
-                                 f"neighbourhoods of this scenario ({', '.join(names[:6])}...)")
+                                 f"neighbourhoods of this scenario ({shown})")
             kinds = getattr(iv, "place_kinds", ())
             known = [t.kind for t in self.places.types]
             if any(kind not in known for kind in kinds):
