@@ -103,13 +103,17 @@ def test_zero_recruitment_capacity_recruits_nobody(change):
 
 
 def test_detection_zero_sends_nobody_to_custody():
-    steps = run_steps(**{"justice.p_suspect_identified": 0.0, "justice.p_stop_search": 0.0})
+    harsh = {"justice.p_charge": 1.0, "justice.p_custody": 1.0, "justice.p_custody_weapon": 1.0}
+    steps = run_steps(**harsh, **{"justice.p_suspect_identified": 0.0,
+                                  "justice.p_stop_search": 0.0})
     assert steps["incidents"].sum() > 0
     assert steps["identified"].sum() == 0
     assert steps["sent_to_custody"].sum() == 0
     assert steps["in_custody"].sum() == 0
-    base = run_steps()
-    assert base["sent_to_custody"].sum() > 0, "with detection on, some go to custody"
+    # The same charging and custody with detection on does send people to custody (with the
+    # default, realistic rates only about one incident in 500 ends in custody).
+    base = run_steps(**harsh)
+    assert base["sent_to_custody"].sum() > 20, "with detection on, some go to custody"
 
 
 def test_switching_offending_off_means_no_incidents():

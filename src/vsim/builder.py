@@ -139,6 +139,12 @@ def build_world(scenario: Scenario, streams: Streams):
         people.at_risk_flag[slots] = flag
         people.level[slots] = np.where(flag, AT_RISK, NONE)
     seed_involvement(people, slots, scenario, streams)
+    # Put people who are likely to be friends in neighbouring slots (same neighbourhood, school
+    # and age): ties, pools and exposure then touch nearby memory, which at a million young
+    # people makes rewiring and contagion several times faster. Draws are keyed by person id,
+    # so this changes no one's luck.
+    people.reorder(np.lexsort((people.age_days[:n], people.school[:n],
+                               people.neighbourhood[:n])))
 
     ties = Ties.empty(capacity, scenario.networks.max_degree)
     if scenario.networks.sibling_ties:

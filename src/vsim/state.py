@@ -99,6 +99,13 @@ class People:
             getattr(bigger, f.name)[: self.capacity] = getattr(self, f.name)
         return bigger
 
+    def reorder(self, order: np.ndarray) -> None:
+        """Move the people in slots ``order`` to slots 0..len(order)-1 (before any tie exists)."""
+        n = order.shape[0]
+        for f in fields(self):
+            arr = getattr(self, f.name)
+            arr[:n] = arr[order]
+
     def reset_modifiers(self) -> None:
         """Set every intervention modifier back to 1 (start of each step)."""
         for name in self.MODIFIERS:

@@ -102,7 +102,6 @@ class LifeCourse(Process):
         if free.size < n_new:
             m.grow(m.people.capacity + n_new - free.size + m.people.capacity // 10)
             free = np.nonzero(m.people.alive == 0)[0]
-        slots = free[:n_new].astype(np.int64)
         pids = np.arange(m.next_pid, m.next_pid + n_new, dtype=np.int64)
         m.next_pid += n_new
         p = m.people
@@ -111,6 +110,12 @@ class LifeCourse(Process):
         world = m.world
         nbhd = np.minimum(np.searchsorted(np.cumsum(world.nbhd_share), draws(key, 0, pids, 1),
                                           side="right"), world.nbhd_share.shape[0] - 1)
+        # Keep neighbours in neighbouring slots (see vsim.builder): free slots, ordered by the
+        # neighbourhood of whoever left them, go to the entrants in neighbourhood order.
+        free = free[np.lexsort((free, p.neighbourhood[free]))]
+        picked = free[(np.arange(n_new) * free.size) // n_new]
+        slots = np.empty(n_new, np.int64)
+        slots[np.argsort(nbhd, kind="stable")] = picked
         # A new 10-year-old joins a household that already has young people (a younger
         # sibling) with probability 1 − 1/m, else a new household. Assumption.
         m_hh = sc.population.young_people_per_household
