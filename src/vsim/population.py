@@ -60,9 +60,12 @@ def make_neighbourhoods(scenario: Scenario, rng: np.random.Generator):
     else:
         k = area.n_neighbourhoods
         names = [f"neighbourhood {i + 1}" for i in range(k)]
-        # Assumption: neighbourhoods of similar size (wards are drawn to similar electorates).
-        share = rng.uniform(0.7, 1.3, k)
-        dep = np.sort(rng.normal(area.deprivation_mean, area.deprivation_sd, k))[::-1].copy()
+        # Part of the area, not of the luck of a seed: equal sizes (wards are drawn to similar
+        # electorates; assumption) and deprivation at the normal quantiles of the stated mean
+        # and spread, most deprived first.
+        share = np.ones(k)
+        quantiles = [_PHI_INV((k - g - 0.5) / k) for g in range(k)]
+        dep = area.deprivation_mean + area.deprivation_sd * np.array(quantiles)
     return names, share / share.sum(), dep
 
 

@@ -253,7 +253,7 @@ class ContagionSettings(Section):
 class OffendingSettings(Section):
     """The weekly perpetration hazard and what an incident looks like (DESIGN §4a)."""
 
-    h0: Rate = Field(0.00012, le=1, description=(
+    h0: Rate = Field(0.00018, le=1, description=(
         "Weekly base hazard of violence for a young person of average risk, not involved, at "
         "the peak age. Calibrated (experiments/calibrate_borough.py) so that the borough "
         "reproduces the seed's level of violence (see the README's calibration note)."))
