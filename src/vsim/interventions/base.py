@@ -329,7 +329,9 @@ class Intervention:
             slots = np.nonzero(qualifying)[0]
             slots = slots[self._not_served(p.pid[slots])]
             if spec.p_referral < 1.0 and slots.size:
-                slots = slots[draws(self.key, t, p.pid[slots], 1) < spec.p_referral]
+                # One draw per young person, the same every week: p_referral is the share of
+                # those who qualify that the service ever receives, not a weekly chance.
+                slots = slots[draws(self.key, 0, p.pid[slots], 1) < spec.p_referral]
             order = np.argsort(-self.priority(model, slots), kind="stable")
             return slots[order]
         # Other rules: the service picks, best first, enough to keep the waiting list topped up.

@@ -27,7 +27,12 @@ class Outreach(Intervention):
         world = model.world
         # every place type of a chosen kind (two [[places.types]] may share a kind name)
         kinds = [i for i, kind in enumerate(world.place_types) if kind in self.spec.place_kinds]
-        candidates = np.nonzero(np.isin(world.places.kind, kinds))[0]
+        of_kind = np.isin(world.places.kind, kinds)
+        # ... in the neighbourhoods the service works in; if none of them has such a place,
+        # workers go to those places wherever they are (detached youth work follows the young).
+        candidates = np.nonzero(of_kind & self.nbhd_mask[world.places.neighbourhood])[0]
+        if candidates.size == 0:
+            candidates = np.nonzero(of_kind)[0]
         if candidates.size == 0:
             return candidates
         heat = world.places.heat[candidates] / world.places.users[candidates]

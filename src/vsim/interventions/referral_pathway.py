@@ -129,5 +129,5 @@ class ReferralPathwaySpec(InterventionSpec):
     effects: Effects = Field(Effects(rel_perpetration=0.9), description=(
         "After-care effect once closed, decaying with half_life_weeks. Assumption."))
     cost_per_staff_per_year: float = Field(32_000.0, ge=0, description=(
-        "Youth coach. Derived: seed, £890,000 for the programme over about 3 years with 9 "
-        "coaches (assumption on the span)."))
+        "Youth coach with on-costs. Assumption; the seed's £890,000 (April 2019 to June "
+        "2020) also paid police visits, a mental health nurse and an enabling fund."))
