@@ -174,24 +174,13 @@ def _robustness(ok: pd.DataFrame, manifest: dict) -> dict[str, pd.DataFrame]:
 
 def write_analysis(analysis: Analysis, out: Path, csv: bool = False) -> Path:
     """Write the tables and bar charts into ``out/analysis`` atomically."""
-    import shutil
-
-    from vsim.results import replace_dir, temp_dir_beside
+    from vsim.results import atomic_dir, write_tables
 
     target = out / "analysis"
-    tmp = temp_dir_beside(target)
-    try:
-        for name, table in analysis.tables.items():
-            if csv:
-                table.to_csv(tmp / f"{name}.csv", index=False)
-            else:
-                table.to_parquet(tmp / f"{name}.parquet", index=False)
+    with atomic_dir(target) as tmp:
+        write_tables(analysis.tables, tmp, csv)
         _charts(analysis, tmp)
         (tmp / "notes.txt").write_text("\n".join(analysis.dropped) + "\n", encoding="utf-8")
-        replace_dir(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 

@@ -88,6 +88,17 @@ def _parse_set(items: list[str]) -> dict:
     return changes
 
 
+def _write(result, target: Path, csv: bool) -> Path:
+    """Write a run's or a comparison's results; a file-system error is reported, not raised."""
+    try:
+        return result.write(target, csv=csv)
+    except OSError as exc:
+        err.print(f"[bold red]error[/]: cannot write results to {escape(str(target))}: "
+                  f"{escape(str(exc.strerror or exc))}; nothing was written", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
 class _Progress:
     """A progress bar that appears only once a run has taken more than a moment."""
 
@@ -151,12 +162,7 @@ def run(
     finally:
         progress.close()
     elapsed = time.perf_counter() - started
-    try:
-        written = results.write(target, csv=csv)
-    except OSError as exc:
-        err.print(f"[bold red]error[/]: cannot write results to {escape(str(target))}: "
-                  f"{escape(str(exc.strerror or exc))}; nothing was written", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+    written = _write(results, target, csv)
     if not quiet:
         _print_summary(results, elapsed)
     out.print(f"results written to [bold]{escape(str(written))}[/]", highlight=False,
@@ -257,13 +263,7 @@ def compare_(
     finally:
         progress.close()
     elapsed = time.perf_counter() - started
-    try:
-        written = result.write(target, csv=csv)
-    except OSError as exc:
-        err.print(f"[bold red]error[/]: cannot write results to {escape(str(target))}: "
-                  f"{escape(str(exc.strerror or exc))}; nothing was written", highlight=False,
-                  soft_wrap=True)
-        raise typer.Exit(1) from None
+    written = _write(result, target, csv)
     if not quiet:
         _print_comparison(result, elapsed)
     out.print(f"comparison written to [bold]{escape(str(written))}[/]", highlight=False,
@@ -427,7 +427,6 @@ def plan(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) 
         sc = load_scenario(scenario)
     except ScenarioError as exc:
         _fail(exc)
-    from vsim.processes.base import Process  # noqa: F401 - import cost only here
     from vsim.model import ViolenceModel
 
     for k, cls in enumerate(ViolenceModel.PLAN, start=1):

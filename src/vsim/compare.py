@@ -55,8 +55,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -332,20 +330,13 @@ class Comparison:
         """
         from vsim import plots
         from vsim.loading import scenario_hash, scenario_to_toml
-        from vsim.results import _umask, replace_dir, versions
+        from vsim.results import _version, atomic_dir, versions, write_tables
 
         out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        os.chmod(tmp, 0o777 & ~_umask())
-        try:
+        with atomic_dir(out) as tmp:
             tables = {"comparison": self.replicates, "summary": self.summary,
                       "timeseries": self.timeseries}
-            for name, frame in tables.items():
-                if csv:
-                    frame.to_csv(tmp / f"{name}.csv", index=False)
-                else:
-                    frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            write_tables(tables, tmp, csv)
             plots.incidents_over_time(self.timeseries, self.labels,
                                       tmp / "incidents_over_time.png",
                                       title=f"Incidents per month, {len(self.seeds)} "
@@ -373,17 +364,7 @@ class Comparison:
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                                encoding="utf-8")
-            replace_dir(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return out
-
-
-def _version(name: str) -> str:
-    from vsim.results import _version as version
-
-    return version(name)
 
 
 def _file_label(label: str) -> str:

@@ -7,6 +7,7 @@ A results folder holds the tables (Parquet, or CSV), the fully resolved scenario
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -85,23 +86,34 @@ class Results:
         place at the end, so an interrupted write leaves no half-written results.
         """
         out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = temp_dir_beside(out)
-        try:
-            for name in TABLES:
-                frame: pd.DataFrame = getattr(self, name)
-                if csv:
-                    frame.to_csv(tmp / f"{name}.csv", index=False)
-                else:
-                    frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        with atomic_dir(out) as tmp:
+            write_tables({name: getattr(self, name) for name in TABLES}, tmp, csv)
             (tmp / "scenario.toml").write_text(scenario_to_toml(self.scenario), encoding="utf-8")
             (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n",
                                                encoding="utf-8")
-            replace_dir(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return out
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path):
+    """Yield a temporary folder beside ``target``; on success it replaces ``target`` whole,
+    on any failure (or interruption) it is removed and ``target`` is left as it was."""
+    tmp = temp_dir_beside(target)
+    try:
+        yield tmp
+        replace_dir(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_tables(frames: dict[str, pd.DataFrame], folder: Path, csv: bool) -> None:
+    """Write each frame as ``folder/<name>.parquet`` (or ``.csv``)."""
+    for name, frame in frames.items():
+        if csv:
+            frame.to_csv(folder / f"{name}.csv", index=False)
+        else:
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
 
 
 def temp_dir_beside(target: Path) -> Path:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from vsim.fields import Count, Positive, Probability, Rate, Section  # noqa: F401 (re-exported)
 from vsim.interventions import AnyIntervention
