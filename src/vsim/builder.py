@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vsim.networks import add_tie, build_pool, form_ties, has_tie
+from vsim.networks import build_pool, form_ties, tie_group, tie_households
 from vsim.population import (World, assign_people, choose_gangs, cohort_size, households_table,
                              initial_ages, make_households, make_neighbourhoods, make_places,
                              seed_involvement)
@@ -64,22 +64,15 @@ def add_sibling_ties(people: People, ties: Ties, slots: np.ndarray) -> None:
     keys = hh[order]
     lo = np.searchsorted(keys, hh[slots], side="left")
     hi = np.searchsorted(keys, hh[slots], side="right")
-    for i, a, b in zip(slots, lo, hi, strict=True):
-        for j in order[a:b]:
-            if j != i and not has_tie(ties.partner, ties.degree, i, j):
-                add_tie(ties.partner, ties.kind, ties.degree, i, j, TIE_FAMILY)
+    tie_households(slots.astype(np.int64), order.astype(np.int64), lo, hi, ties.partner,
+                   ties.kind, ties.degree, TIE_FAMILY)
 
 
 def add_gang_ties(people: People, ties: Ties, members: np.ndarray, density: float,
                   key, gang_index: int) -> None:
     """Tie each pair of gang members with probability ``density`` (a dense cluster)."""
-    for a in range(members.size):
-        for b in range(a + 1, members.size):
-            i, j = int(members[a]), int(members[b])
-            lo, hi = sorted((int(people.pid[i]), int(people.pid[j])))
-            u = draws(key, gang_index, np.array([lo], np.int64), hi)[0]
-            if u < density and not has_tie(ties.partner, ties.degree, i, j):
-                add_tie(ties.partner, ties.kind, ties.degree, i, j, TIE_GANG)
+    tie_group(members.astype(np.int64), people.pid, ties.partner, ties.kind, ties.degree,
+              float(density), key, gang_index, TIE_GANG)
 
 
 def make_lines(scenario: Scenario, world: World, rng: np.random.Generator) -> Lines:

@@ -86,52 +86,115 @@ def remove_all_ties(partner, kind, degree, i):
         remove_tie(partner, kind, degree, i, j)
 
 
-@njit(inline="always", cache=True)
-def _seek_ties(i, tries, slack, partner, kind, degree, target, alive, pid, age_days, school,
-               neighbourhood, risk_score, level, school_ptr, school_members, nbhd_ptr,
-               nbhd_members, share_school, window, homophily_risk, homophily_involvement, key,
-               step):
-    """Slot i makes up to ``tries`` attempts to befriend a candidate; returns ties added.
+@njit(cache=True)
+def tie_households(slots, order, lo, hi, partner, kind, degree, tie_kind):
+    """Tie each of ``slots`` to the members ``order[lo[n]:hi[n]]`` of their household."""
+    added = 0
+    for n in range(slots.shape[0]):
+        i = slots[n]
+        for m in range(lo[n], hi[n]):
+            j = order[m]
+            if j != i and not has_tie(partner, degree, i, j):
+                if add_tie(partner, kind, degree, i, j, tie_kind):
+                    added += 1
+    return added
 
-    A candidate is drawn from i's school (with probability ``share_school`` while in school) or
-    neighbourhood, born within ``window`` years, and accepted if they have room (fewer than
-    their target + ``slack`` friends) with probability exp(−h_r·|Δrisk| − h_i·|Δlevel|).
+
+@njit(cache=True)
+def tie_group(members, pid, partner, kind, degree, density, key, group, tie_kind):
+    """Tie each pair of ``members`` with probability ``density`` (a gang: a dense cluster).
+
+    The draw for a pair is keyed by (group, the smaller pid, the larger pid), so a pair gets
+    the same draw whoever else is in the group.
     """
     added = 0
-    yi = min(max(int(age_days[i] / 365.25) - 10, 0), 15)
-    for a in range(tries):
-        if degree[i] >= target[i]:
-            break
-        base = np.uint64(a) * np.uint64(4)
-        use_school = school[i] >= 0 and draw(key, step, pid[i], base) < share_school
-        offset = int(draw(key, step, pid[i], base + np.uint64(1)) * (2 * window + 1)) - window
-        y = yi + offset
-        if y < 0 or y > 15:
-            continue
-        if use_school:
-            g = school[i] * 16 + y
-            lo = school_ptr[g]
-            hi = school_ptr[g + 1]
-            tie_kind = TIE_SCHOOL
+    for a in range(members.shape[0]):
+        for b in range(a + 1, members.shape[0]):
+            i = members[a]
+            j = members[b]
+            lo = min(pid[i], pid[j])
+            hi = max(pid[i], pid[j])
+            if draw(key, group, lo, hi) < density and not has_tie(partner, degree, i, j):
+                if add_tie(partner, kind, degree, i, j, tie_kind):
+                    added += 1
+    return added
+
+
+@njit(cache=True)
+def _seek_loop(order, start, per_missing, fixed_tries, slack, partner, kind, degree, target,
+               alive, pid, age_days, school, neighbourhood, risk_score, level, school_ptr,
+               school_members, nbhd_ptr, nbhd_members, share_school, window, homophily_risk,
+               homophily_involvement, key, step):
+    """Everyone visited below their target degree makes attempts to befriend candidates.
+
+    Visits the slots in ``order``, or (when ``order`` is empty) every slot from ``start`` round
+    the table. A person makes ``per_missing`` attempts per missing friend, or ``fixed_tries``
+    attempts when ``per_missing`` is 0. A candidate is drawn from the person's school (with
+    probability ``share_school`` while in school) or neighbourhood, born within ``window``
+    years, and accepted if they have room (fewer than their target + ``slack`` friends) with
+    probability exp(−h_r·|Δrisk| − h_i·|Δlevel|). Returns ties added.
+
+    The attempt is written out here rather than in a helper taking the arrays: a per-person
+    call of a helper with twenty array arguments cost ~45 ns in reference counting alone,
+    more than the attempt itself (measured at borough size, 2026-11-25).
+    """
+    added = 0
+    n = alive.shape[0]
+    cap = partner.shape[1]
+    visits = order.shape[0] if order.shape[0] > 0 else n
+    for v in range(visits):
+        if order.shape[0] > 0:
+            i = order[v]
         else:
-            g = neighbourhood[i] * 16 + y
-            lo = nbhd_ptr[g]
-            hi = nbhd_ptr[g + 1]
-            tie_kind = TIE_NEIGHBOURHOOD
-        if hi <= lo:
+            i = start + v
+            if i >= n:
+                i -= n
+        if alive[i] == 0 or degree[i] >= target[i]:
             continue
-        pick = lo + int(draw(key, step, pid[i], base + np.uint64(2)) * (hi - lo))
-        j = school_members[pick] if use_school else nbhd_members[pick]
-        if j == i or alive[j] == 0 or degree[j] >= target[j] + slack:
-            continue
-        if has_tie(partner, degree, i, j):
-            continue
-        d_level = abs(np.float64(level[i]) - np.float64(level[j]))
-        d_risk = abs(np.float64(risk_score[i]) - np.float64(risk_score[j]))
-        accept = np.exp(-homophily_risk * d_risk - homophily_involvement * d_level)
-        if accept < 1.0 and draw(key, step, pid[i], base + np.uint64(3)) >= accept:
-            continue
-        if add_tie(partner, kind, degree, i, j, tie_kind):
+        tries = (target[i] - degree[i]) * per_missing if per_missing > 0 else fixed_tries
+        yi = min(max(int(age_days[i] / 365.25) - 10, 0), 15)
+        for a in range(tries):
+            if degree[i] >= target[i] or degree[i] >= cap:
+                break
+            base = np.uint64(a) * np.uint64(4)
+            use_school = school[i] >= 0 and draw(key, step, pid[i], base) < share_school
+            offset = int(draw(key, step, pid[i], base + np.uint64(1)) * (2 * window + 1))
+            y = yi + offset - window
+            if y < 0 or y > 15:
+                continue
+            if use_school:
+                g = school[i] * 16 + y
+                lo = school_ptr[g]
+                hi = school_ptr[g + 1]
+            else:
+                g = neighbourhood[i] * 16 + y
+                lo = nbhd_ptr[g]
+                hi = nbhd_ptr[g + 1]
+            if hi <= lo:
+                continue
+            pick = lo + int(draw(key, step, pid[i], base + np.uint64(2)) * (hi - lo))
+            j = school_members[pick] if use_school else nbhd_members[pick]
+            if j == i or alive[j] == 0 or degree[j] >= target[j] + slack or degree[j] >= cap:
+                continue
+            tied = False
+            for s in range(degree[i]):
+                if partner[i, s] == j:
+                    tied = True
+                    break
+            if tied:
+                continue
+            d_level = abs(np.float64(level[i]) - np.float64(level[j]))
+            d_risk = abs(np.float64(risk_score[i]) - np.float64(risk_score[j]))
+            accept = np.exp(-homophily_risk * d_risk - homophily_involvement * d_level)
+            if accept < 1.0 and draw(key, step, pid[i], base + np.uint64(3)) >= accept:
+                continue
+            tie_kind = TIE_SCHOOL if use_school else TIE_NEIGHBOURHOOD
+            partner[i, degree[i]] = j
+            kind[i, degree[i]] = tie_kind
+            degree[i] += 1
+            partner[j, degree[j]] = i
+            kind[j, degree[j]] = tie_kind
+            degree[j] += 1
             added += 1
     return added
 
@@ -146,18 +209,10 @@ def form_ties(order, partner, kind, degree, target, alive, pid, age_days, school
     Used when the network is built and when a cohort enters: candidates must themselves be
     below target, so the degrees come out close to the targets. Returns ties added.
     """
-    added = 0
-    window = int(age_window)
-    for n in range(order.shape[0]):
-        i = order[n]
-        if alive[i] == 0 or degree[i] >= target[i]:
-            continue
-        tries = (target[i] - degree[i]) * attempts_per_tie
-        added += _seek_ties(i, tries, 0, partner, kind, degree, target, alive, pid, age_days,
-                            school, neighbourhood, risk_score, level, school_ptr,
-                            school_members, nbhd_ptr, nbhd_members, share_school, window,
-                            homophily_risk, homophily_involvement, key, step)
-    return added
+    return _seek_loop(order, 0, attempts_per_tie, 0, 0, partner, kind, degree, target, alive,
+                      pid, age_days, school, neighbourhood, risk_score, level, school_ptr,
+                      school_members, nbhd_ptr, nbhd_members, share_school, int(age_window),
+                      homophily_risk, homophily_involvement, key, step)
 
 
 @njit(cache=True)
@@ -165,26 +220,16 @@ def repair_ties(start, partner, kind, degree, target, alive, pid, age_days, scho
                 neighbourhood, risk_score, level, school_ptr, school_members, nbhd_ptr,
                 nbhd_members, share_school, age_window, homophily_risk, homophily_involvement,
                 key, step, tries):
-    """Weekly repair: everyone below target makes ``tries`` attempts, visiting slots from
-    ``start`` round the table (so no slot range is favoured).
+    """Repair: everyone below target makes ``tries`` attempts, visiting slots from ``start``
+    round the table (so no slot range is favoured).
 
     A candidate may accept one friend beyond their target: with strict targets most people
     asked are already full and most attempts fail, week after week. Returns ties added.
     """
-    added = 0
-    n = alive.shape[0]
-    window = int(age_window)
-    for k in range(n):
-        i = start + k
-        if i >= n:
-            i -= n
-        if alive[i] == 0 or degree[i] >= target[i]:
-            continue
-        added += _seek_ties(i, tries, 1, partner, kind, degree, target, alive, pid, age_days,
-                            school, neighbourhood, risk_score, level, school_ptr,
-                            school_members, nbhd_ptr, nbhd_members, share_school, window,
-                            homophily_risk, homophily_involvement, key, step)
-    return added
+    return _seek_loop(np.empty(0, np.int64), start, 0, tries, 1, partner, kind, degree, target,
+                      alive, pid, age_days, school, neighbourhood, risk_score, level, school_ptr,
+                      school_members, nbhd_ptr, nbhd_members, share_school, int(age_window),
+                      homophily_risk, homophily_involvement, key, step)
 
 
 @njit(cache=True)
