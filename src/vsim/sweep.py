@@ -85,20 +85,23 @@ def tasks(exp: LoadedExperiment, unit: np.ndarray) -> list[Task]:
 
 
 # -------------------------------------------------------------------------------------- run
-def summarise(results) -> dict[str, float]:
-    """The sweep outcomes of one vsim run."""
-    steps = results.steps
+def summarise(model) -> dict[str, float]:
+    """The sweep outcomes of one finished model, read from its recorder (no tables built)."""
+    cols = model.recorder.columns
+    ledger = [row for iv in model.interventions for row in iv.ledger
+              if row["t"] >= model.n_burn_in]
     return {
-        "incidents": float(steps["incidents"].sum()),
-        "incidents_recorded": float(steps["incidents_recorded"].sum()),
-        "weapon_incidents": float(steps["weapon_incidents"].sum()),
-        "serious_injury_incidents": float(steps["serious_injury_incidents"].sum()),
-        "robberies": float(steps["robberies"].sum()),
-        "first_time_perpetrators": float(steps["first_time_perpetrators"].sum()),
-        "mean_involved": float((steps["n_involved"] + steps["n_entrenched"]).mean()),
-        "mean_exploited": float(steps["n_exploited"].mean()),
-        "mean_in_custody": float(steps["in_custody"].mean()),
-        "cost_total": float(results.costs["cost_total"].sum()) if len(results.costs) else 0.0,
+        "incidents": float(cols["incidents"].sum()),
+        "incidents_recorded": float(cols["incidents_recorded"].sum()),
+        "weapon_incidents": float(cols["weapon_incidents"].sum()),
+        "serious_injury_incidents": float(cols["serious_injury_incidents"].sum()),
+        "robberies": float(cols["robberies"].sum()),
+        "first_time_perpetrators": float(cols["first_time_perpetrators"].sum()),
+        "mean_involved": float((cols["n_involved"] + cols["n_entrenched"]).mean()),
+        "mean_exploited": float(cols["n_exploited"].mean()),
+        "mean_in_custody": float(cols["in_custody"].mean()),
+        "cost_total": float(sum(row["cost_fixed"] + row["cost_staff"]
+                                + row["cost_participants"] for row in ledger)),
     }
 
 
@@ -109,12 +112,14 @@ def run_one(task: Task) -> dict:
               "replicate": task.replicate, "seed": task.seed, "parameters": task.values}
     try:
         if task.model == "vsim":
-            import vsim
             from vsim.loading import scenario_from_dict, scenario_hash
+            from vsim.model import ViolenceModel
 
             scenario = scenario_from_dict(dict(task.scenario), f"run {task.index}")
             record["scenario_sha256"] = scenario_hash(scenario)
-            summary = summarise(vsim.run(scenario, seed=task.seed))
+            model = ViolenceModel(scenario, seed=task.seed)
+            model.run(collect=False)
+            summary = summarise(model)
             outcomes = {k: summary[k] for k in OUTCOMES}
         else:
             module, _, name = task.model.partition(":")
