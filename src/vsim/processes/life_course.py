@@ -1,9 +1,13 @@
 """Life course (DESIGN §4 step 7): ageing, leaving school, leaving at 25, a new cohort each year.
 
-Young people age by one step each step; at 16 and 18 their schooling and education/training
-status is redrawn (EVIDENCE §1 NEET rates); at 25 they leave the simulation, their ties and any
-exploitation with them. Each September a cohort of 10-year-olds enters, with households,
-schools, places, risk factors and friendships drawn as for the starting population.
+Young people age by one step each step; at 25 they leave the simulation, their ties and any
+exploitation with them. Each September, at the start of the school year, those who turned 16 or
+18 during the past year have their schooling and education/training status redrawn
+(EVIDENCE §1 NEET rates): in England compulsory school ends with the school year in which a
+young person turns 16 and education or training continues to 18 (Education and Skills Act
+2008), so leaving happens at the year's turn, not on birthdays. A cohort of 10-year-olds enters
+at the same time, with households, schools, places, risk factors and friendships drawn as for
+the starting population.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from numba import njit
 
 from vsim.builder import add_sibling_ties, grow_ties, top_up_gangs
 from vsim.networks import remove_all_ties
-from vsim.population import add_households, assign_people, _pick_in_group
+from vsim.population import (_pick_in_group, add_households, assign_people, refresh_scores,
+                             set_schooling)
 from vsim.processes.base import Process
 from vsim.rng import draws
 from vsim.state import AGE_EXIT, DAYS_PER_YEAR
@@ -24,19 +29,14 @@ COHORT_MONTH, COHORT_DAY = 9, 1  # DESIGN §4a: a new cohort of 10-year-olds eac
 
 
 @njit(cache=True)
-def ageing_kernel(alive, age_days, step_days, exit_days, school_days_16, school_days_18,
-                  partner, kind, degree, exploited_by, n_exploited, out_school):
-    """Age everyone; remove those reaching 25; list those turning 16 or 18.
-
-    Returns (exits, n_turning) with the slots turning 16 or 18 in ``out_school[:n_turning]``.
-    """
+def ageing_kernel(alive, age_days, step_days, exit_days, partner, kind, degree, exploited_by,
+                  n_exploited):
+    """Age everyone; remove those reaching 25 with their ties and exploitation; returns exits."""
     exits = 0
-    n_school = 0
     for i in range(alive.shape[0]):
         if alive[i] == 0:
             continue
-        old = age_days[i]
-        new = old + step_days
+        new = age_days[i] + step_days
         age_days[i] = new
         if new >= exit_days:
             alive[i] = 0
@@ -45,10 +45,7 @@ def ageing_kernel(alive, age_days, step_days, exit_days, school_days_16, school_
                 n_exploited[exploited_by[i]] -= 1
                 exploited_by[i] = -1
             exits += 1
-        elif (old < school_days_16 <= new) or (old < school_days_18 <= new):
-            out_school[n_school] = i
-            n_school += 1
-    return exits, n_school
+    return exits
 
 
 class LifeCourse(Process):
@@ -56,33 +53,34 @@ class LifeCourse(Process):
 
     name = "life_course"
     switch = "life_course"
-    description = "ageing; school leaving at 16/18; exit at 25; new cohort each September"
+    description = "ageing; exit at 25; each September school leaving at 16/18 and a new cohort"
 
     def __init__(self, model):
         super().__init__(model)
         self.exit_days = int(AGE_EXIT * DAYS_PER_YEAR)
-        self.days_16 = int(16 * DAYS_PER_YEAR)
-        self.days_18 = int(18 * DAYS_PER_YEAR)
-        self.turning = np.empty(model.people.capacity, np.int64)
 
     def step(self) -> None:
-        """Age everyone; handle school transitions, exits and (in September) a new cohort."""
+        """Age everyone and handle exits; in September, school transitions and a new cohort."""
         m = self.model
         p = m.people
-        if self.turning.shape[0] < p.capacity:
-            self.turning = np.empty(p.capacity, np.int64)
-        exits, n_turning = ageing_kernel(
-            p.alive, p.age_days, m.scenario.time.step_days, self.exit_days, self.days_16,
-            self.days_18, m.ties.partner, m.ties.kind, m.ties.degree, p.exploited_by,
-            m.lines.n_exploited, self.turning)
+        exits = ageing_kernel(p.alive, p.age_days, m.scenario.time.step_days, self.exit_days,
+                              m.ties.partner, m.ties.kind, m.ties.degree, p.exploited_by,
+                              m.lines.n_exploited)
         m.counters["left_at_25"] += exits
-        if n_turning:
-            from vsim.population import refresh_scores, set_schooling
-            slots = self.turning[:n_turning].copy()
+        if self._september_in_step():
+            self.school_year_turn()
+            m.counters["entered_cohort"] += self.enter_cohort()
+
+    def school_year_turn(self) -> None:
+        """Redraw schooling for those who turned 16 or 18 in the school year just ended."""
+        m = self.model
+        p = m.people
+        years = p.age_days / DAYS_PER_YEAR
+        turned = (p.alive == 1) & (((years >= 16) & (years < 17)) | ((years >= 18) & (years < 19)))
+        slots = np.nonzero(turned)[0]
+        if slots.size:
             set_schooling(p, slots, m.scenario, m.streams, m.world)
             refresh_scores(p, slots, m.scenario, m.world)
-        if self._september_in_step():
-            m.counters["entered_cohort"] += self.enter_cohort()
 
     def _september_in_step(self) -> bool:
         start = self.model.date
