@@ -119,7 +119,7 @@ def simulate(scenario: Scenario, seed: int) -> RunSummary:
     from vsim.model import ViolenceModel
     from vsim.results import _costs_frame, _participants_frame
 
-    model = ViolenceModel(scenario, seed=seed)
+    model = ViolenceModel(scenario, seed=seed, tables=False)
     burn_in, total = model.n_burn_in, model.total_steps
     crime = scenario.crime_costs
     perp_chunks: list[np.ndarray] = []
@@ -144,8 +144,7 @@ def simulate(scenario: Scenario, seed: int) -> RunSummary:
                                                   buf.weapon[:n])
                 counts["weapon_serious"] += int((buf.weapon[:n] & buf.serious[:n]).sum())
                 counts["robberies"] += int(buf.robbery[:n].sum())
-    record = next(p for p in model.processes if p.name == "record")
-    cols = record.columns
+    cols = model.recorder.columns
     perps = np.concatenate(perp_chunks) if perp_chunks else np.zeros(0, np.int64)
     ids, per_person = np.unique(perps.astype(np.int64), return_counts=True)
 

@@ -160,7 +160,7 @@ def _umask() -> int:
 
 
 def _incident_frame(model) -> pd.DataFrame:
-    record = next(p for p in model.processes if p.name == "record")
+    record = model.recorder
     chunks = record.incident_chunks
     cols = ["step", "perpetrator_id", "victim_id", "place", "neighbourhood", "weapon",
             "serious", "robbery", "recorded", "victim_under25", "first_time", "reoffence",
@@ -264,7 +264,7 @@ def _participants_frame(model) -> pd.DataFrame:
 def collect_results(model) -> Results:
     """Turn a finished model's recorders into :class:`Results`."""
     sc = model.scenario
-    record = next(p for p in model.processes if p.name == "record")
+    record = model.recorder
     steps = steps_frame(record.columns, sc.time.start, sc.time.step_days, sc.area.residents)
     incidents = _incident_frame(model)
     nbhd = neighbourhood_frame(record.by_neighbourhood, model.world.nbhd_names, sc.time.start,

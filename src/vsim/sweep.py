@@ -117,8 +117,8 @@ def run_one(task: Task) -> dict:
 
             scenario = scenario_from_dict(dict(task.scenario), f"run {task.index}")
             record["scenario_sha256"] = scenario_hash(scenario)
-            model = ViolenceModel(scenario, seed=task.seed)
-            model.run(collect=False)
+            model = ViolenceModel(scenario, seed=task.seed, tables=False)
+            model.run()
             summary = summarise(model)
             outcomes = {k: summary[k] for k in OUTCOMES}
         else:

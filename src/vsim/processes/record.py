@@ -143,6 +143,8 @@ class Record(Process):
                                   buf.serious[:n].astype(bool), rec & ~rob, rec & rob)):
             table[:, c] = np.bincount(g[mask], minlength=table.shape[0])
         table[:, 6] = m.possession_by_nbhd
+        if not m.tables:
+            return
         if self.snapshot_every and row % self.snapshot_every == 0:
             self.snapshot_chunks.append(self.snapshot(row))
         if m.scenario.outputs.incident_log and n:
