@@ -40,6 +40,6 @@ class Rewiring(Process):
                             net.share_school, net.age_window_years,
                             net.homophily_risk if sc.processes.risk_factors else 0.0,
                             net.homophily_involvement, m.streams["form_ties"], m.t,
-                            net.repair_attempts)
+                            int(round(net.repair_attempts * m.weeks_per_step * every)))
         m.counters["ties_dissolved"] += removed
         m.counters["ties_formed"] += added
