@@ -272,3 +272,58 @@ def test_report_of_a_run_and_refusal_of_other_folders(tmp_path):
     assert "Key outcomes by year" in page and "mentoring" in page and "scenario_sha256" in page
     res = vsim_cli("report", str(tmp_path), cwd=tmp_path)
     assert res.returncode == 2 and "not a vsim output folder" in res.stderr
+
+
+def test_intervention_parameters_reach_their_intervention_in_every_portfolio(tmp_path):
+    """``interventions.<label>.<field>`` sets that field of the labelled intervention in each
+    portfolio that has it, keeps the family's other defaults, and leaves the baseline alone."""
+    text = QUICK_EXPERIMENT.replace(
+        '[[portfolios]]\nname = "mentoring"',
+        '[[parameters]]\npath = "interventions.mentoring.effects.rel_perpetration"\n'
+        'low = 0.2\nhigh = 0.9\n'
+        '[[parameters]]\npath = "interventions.therapy.caseload"\nlow = 2\nhigh = 8\n'
+        'integer = true\n'
+        '[[portfolios]]\nname = "both"\n'
+        '[[portfolios.interventions]]\ntype = "family_therapy"\nname = "therapy"\n'
+        '[[portfolios.interventions]]\ntype = "mentoring"\n'
+        '[[portfolios]]\nname = "mentoring"')
+    exp = load_experiment(write(tmp_path, text))
+    values = {"contagion.beta": 0.001, "interventions.mentoring.effects.rel_perpetration": 0.3,
+              "interventions.therapy.caseload": 5.0}
+    both = exp.scenario_for(values, "both")
+    mentoring = {iv.label: iv for iv in both.interventions}["mentoring"]
+    default = {iv.label: iv for iv in exp.scenario_for({}, "both").interventions}["mentoring"]
+    assert mentoring.effects.rel_perpetration == 0.3
+    # The family's other defaults survive (mentoring's own staff, engagement, other effects).
+    assert mentoring.staff == default.staff == 3 and mentoring.p_engage == default.p_engage
+    assert mentoring.effects.rel_entry == default.effects.rel_entry
+    assert {iv.label: iv for iv in both.interventions}["therapy"].caseload == 5
+    alone = exp.scenario_for(values, "mentoring")
+    assert [iv.label for iv in alone.interventions] == ["mentoring"]
+    assert alone.interventions[0].effects.rel_perpetration == 0.3
+    assert alone.interventions[0].staff == 1  # the portfolio's own setting is kept
+    assert exp.scenario_for(values, "baseline").interventions == ()
+    assert both.contagion.beta == 0.001
+
+    # A stronger effect averts more: the parameter reaches the run.
+    import vsim
+    weak = vsim.run(exp.scenario_for({**values, "interventions.mentoring.effects."
+                                                 "rel_perpetration": 1.0}, "mentoring"), seed=3)
+    strong = vsim.run(exp.scenario_for({**values, "interventions.mentoring.effects."
+                                                   "rel_perpetration": 0.05}, "mentoring"),
+                      seed=3)
+    assert strong.steps["incidents"].sum() < weak.steps["incidents"].sum()
+
+
+@pytest.mark.parametrize("path, named", [
+    ("interventions.coaching.staff", "no portfolio has an intervention labelled 'coaching'"),
+    ("interventions.mentoring.efects.rel_perpetration", "'efects' is not in 'mentoring'"),
+    ("interventions.mentoring", "names no field of the intervention"),
+    ("interventions.mentoring.effects", "is a table, not a number"),
+])
+def test_bad_intervention_parameter_paths_are_named(tmp_path, path, named):
+    text = QUICK_EXPERIMENT.replace('path = "contagion.beta"', f'path = "{path}"')
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(write(tmp_path, text))
+    assert any("parameters[0].path" in p and named in p for p in info.value.problems), \
+        info.value.problems

@@ -7,6 +7,7 @@ scenario (STYLE example 8).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 import os
@@ -25,10 +26,20 @@ OUTCOMES = ("incidents", "incidents_recorded", "weapon_incidents", "serious_inju
             "mean_in_custody", "cost_total")
 
 
-class Parameter(Section):
-    """An uncertain parameter: a dotted path into the scenario and its range."""
+INTERVENTIONS = "interventions"
 
-    path: str = Field(..., min_length=1, description="Dotted path, e.g. contagion.beta.")
+
+class Parameter(Section):
+    """An uncertain parameter: a dotted path into the scenario and its range.
+
+    A path ``interventions.<label>.<field>`` (e.g. ``interventions.mentoring.effects.
+    rel_perpetration``) reaches into the intervention of that label (its name, or its type) in
+    every portfolio that has one; portfolios without it, like the baseline, are unaffected.
+    """
+
+    path: str = Field(..., min_length=1, description=(
+        "Dotted path, e.g. contagion.beta, or interventions.<label>.<field> for an "
+        "intervention of the portfolios (label = its name, or its type)."))
     low: float = Field(..., description="Lower bound.")
     high: float = Field(..., description="Upper bound.")
     distribution: Literal["uniform", "loguniform"] = Field("uniform", description=(
@@ -141,14 +152,14 @@ class LoadedExperiment:
             for p in experiment.portfolios:
                 if p.scenario:
                     other = self._load(f"portfolios[{p.name}].scenario", p.scenario)
-                    ivs = [iv.model_dump(mode="json", exclude_none=True)
-                           for iv in other.interventions]
+                    ivs = _resolved(other)
                 else:
-                    ivs = [dict(iv) for iv in p.interventions]
+                    ivs = _resolved(scenario_from_dict(
+                        {**scenario_to_dict(self.base), "interventions": list(p.interventions)},
+                        f"{self.source} [portfolios.{p.name}]"))
                 self.portfolios[p.name] = ivs
             if not self.portfolios:
-                self.portfolios["scenario"] = [iv.model_dump(mode="json", exclude_none=True)
-                                               for iv in self.base.interventions]
+                self.portfolios["scenario"] = _resolved(self.base)
         else:
             self.portfolios["model"] = []
         self._check_paths()
@@ -162,27 +173,39 @@ class LoadedExperiment:
                 f"{field} = '{relative}': {problem}" for problem in exc.problems]) from None
 
     def _check_paths(self) -> None:
-        """Every parameter path must name a scenario field; every portfolio must validate."""
+        """Every parameter path must name a scenario or intervention field; every portfolio
+        must validate at the corners of the design."""
         if self.base is None:
             return
         problems = []
         data = scenario_to_dict(self.base)
         for k, par in enumerate(self.spec.parameters):
-            node = data
-            parts = par.path.split(".")
-            for depth, part in enumerate(parts):
-                if not isinstance(node, dict) or part not in node:
-                    where = ".".join(parts[:depth]) or "the scenario"
-                    valid = sorted(node) if isinstance(node, dict) else []
-                    problems.append(f"parameters[{k}].path: '{par.path}' is not a scenario "
-                                    f"field ('{part}' is not in {where}; valid: "
-                                    f"{', '.join(valid)})")
-                    break
-                node = node[part]
+            where = f"parameters[{k}].path: '{par.path}'"
+            label, rest = _intervention_path(par.path)
+            if label is None:
+                problem = _missing_field(data, par.path.split("."), "the scenario")
+            elif not rest:
+                problem = (f"names no field of the intervention: write "
+                           f"{INTERVENTIONS}.<label>.<field>")
             else:
-                if isinstance(node, dict | list):
-                    problems.append(f"parameters[{k}].path: '{par.path}' is a table, not a "
-                                    f"number")
+                found = [iv for ivs in self.portfolios.values() for iv in ivs
+                         if _label(iv) == label]
+                if not found:
+                    labels = sorted({_label(iv) for ivs in self.portfolios.values()
+                                     for iv in ivs})
+                    problem = (f"no portfolio has an intervention labelled '{label}' (labels: "
+                               f"{', '.join(labels) or 'none'})")
+                else:
+                    problem = _missing_field(found[0], rest.split("."), f"'{label}'")
+            if problem:
+                problems.append(f"{where} {problem}")
+        for name, ivs in self.portfolios.items():
+            labels = [_label(iv) for iv in ivs]
+            twice = sorted({x for x in labels if labels.count(x) > 1})
+            if twice and any(_intervention_path(p.path)[0] in twice
+                             for p in self.spec.parameters):
+                problems.append(f"portfolios[{name}]: more than one intervention is labelled "
+                                f"{', '.join(twice)}; give each a distinct name to address it")
         if problems:
             raise ScenarioError(str(self.source), problems)
         for name in self.portfolios:
@@ -193,9 +216,16 @@ class LoadedExperiment:
     def scenario_for(self, values: dict[str, float], portfolio: str) -> Scenario:
         """The validated scenario for one sample point and portfolio."""
         data = scenario_to_dict(self.base)
+        interventions = copy.deepcopy(self.portfolios[portfolio])
         for path, value in values.items():
-            set_dotted(data, path, value)
-        data["interventions"] = self.portfolios[portfolio]
+            label, rest = _intervention_path(path)
+            if label is None:
+                set_dotted(data, path, value)
+            else:
+                for iv in interventions:
+                    if _label(iv) == label:
+                        set_dotted(iv, rest, value)
+        data["interventions"] = interventions
         return scenario_from_dict(data, f"{self.source} [{portfolio}]")
 
     def largest_scenario(self) -> Scenario | None:
@@ -210,6 +240,41 @@ class LoadedExperiment:
         largest = self.largest_scenario()
         if largest is not None:
             check_memory(largest, str(self.source), jobs=jobs)
+
+
+def _resolved(scenario: Scenario) -> list[dict]:
+    """A scenario's interventions with every field written out (family defaults included), so
+    a parameter can be set on any of them without losing the family's other defaults."""
+    return [iv.model_dump(mode="json", exclude_none=True) for iv in scenario.interventions]
+
+
+def _label(intervention: dict) -> str:
+    """An intervention's label: its name, or its type."""
+    return intervention.get("name") or intervention["type"]
+
+
+def _intervention_path(path: str) -> tuple[str | None, str]:
+    """('mentoring', 'effects.rel_perpetration') for 'interventions.mentoring.effects.
+    rel_perpetration'; (None, path) for a path into the rest of the scenario."""
+    parts = path.split(".")
+    if parts[0] != INTERVENTIONS or len(parts) < 2:
+        return None, path
+    return parts[1], ".".join(parts[2:])
+
+
+def _missing_field(data: dict, parts: list[str], root: str) -> str | None:
+    """Why ``parts`` does not lead to a number in ``data``, or None if it does."""
+    node = data
+    for depth, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            where = ".".join(parts[:depth]) or root
+            valid = sorted(node) if isinstance(node, dict) else []
+            return (f"is not a field ('{part}' is not in {where}; valid: "
+                    f"{', '.join(valid)})")
+        node = node[part]
+    if isinstance(node, dict | list):
+        return "is a table, not a number"
+    return None
 
 
 def _scaled(scenario: Scenario, share: float) -> Scenario:
