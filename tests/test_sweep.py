@@ -327,3 +327,21 @@ def test_bad_intervention_parameter_paths_are_named(tmp_path, path, named):
         load_experiment(write(tmp_path, text))
     assert any("parameters[0].path" in p and named in p for p in info.value.problems), \
         info.value.problems
+
+
+def test_a_finished_model_is_freed():
+    """Nothing global keeps a model alive (Mesa 3.3's id counters did, mesa#3179): a sweep
+    worker running thousands of runs must not grow with each one."""
+    import gc
+    import weakref
+
+    import vsim
+    from vsim.model import ViolenceModel
+
+    model = ViolenceModel(vsim.load_scenario(REPO / "scenarios" / "quick.toml"), tables=False)
+    model.run()
+    assert len(model.agents) > 0  # lines and places are registered Mesa agents
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import mesa
+from vsim.agents.base import ModelAgent
 
 
-class Place(mesa.Agent):
+class Place(ModelAgent):
     """A school gate, park, town centre, transport hub or ASB hotspot."""
 
     def __init__(self, model, index: int):
