@@ -345,3 +345,20 @@ def test_a_finished_model_is_freed():
     del model
     gc.collect()
     assert ref() is None
+
+
+def test_noise_is_not_counted_as_sensitivity(tmp_path):
+    """Every point of a Saltelli block shares its seed, so a parameter the model ignores gets a
+    total index of ~0 even though the model is noisy (with a seed per point it got 0.22)."""
+    text = (ISHIGAMI.replace("vsim.testing:ishigami", "vsim.testing:noisy_ishigami")
+            .replace("samples = 1024", "samples = 256")
+            + '\n[[parameters]]\npath = "x4"\nlow = 0\nhigh = 1\n')
+    out = tmp_path / "out"
+    execute(load_experiment(write(tmp_path, text)), out, jobs=1)
+    runs = results_table(out)
+    size = 2 * 4 + 2 if "second_order = true" in text else 4 + 2
+    seeds = runs.groupby(runs["sample"] // size)["seed"].nunique()
+    assert (seeds == 1).all() and runs["seed"].nunique() == 256
+    idx = analyse(out).tables["indices"].set_index("parameter")
+    assert abs(idx.loc["x4", "ST"]) < 1e-9 and abs(idx.loc["x4", "S1"]) < 0.05
+    assert idx.loc["x1", "ST"] > 0.3  # the real drivers are still found

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vsim.experiment import block_size
 from vsim.loading import ScenarioError
 from vsim.sweep import results_table
 
@@ -34,13 +35,8 @@ def _problem(manifest: dict) -> dict:
 
 
 def _block_size(manifest: dict) -> int:
-    k = len(manifest["parameters"])
-    method = manifest["design"]["method"]
-    if method == "morris":
-        return k + 1
-    if method == "sobol":
-        return 2 * k + 2 if manifest["design"]["second_order"] else k + 2
-    return 1
+    design = manifest["design"]
+    return block_size(design["method"], design["second_order"], len(manifest["parameters"]))
 
 
 def analyse(out: Path, drop_missing: bool = False) -> Analysis:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vsim.experiment import OUTCOMES, LoadedExperiment, run_seed
+from vsim.experiment import OUTCOMES, LoadedExperiment, block_size, run_seed
 from vsim.loading import ScenarioError
 from vsim.results import versions, write_atomic
 
@@ -70,6 +70,7 @@ def tasks(exp: LoadedExperiment, unit: np.ndarray) -> list[Task]:
     from vsim.loading import scenario_to_dict
 
     spec = exp.spec
+    size = block_size(spec.design.method, spec.design.second_order, len(spec.parameters))
     out = []
     index = 0
     for s, row in enumerate(unit):
@@ -78,7 +79,7 @@ def tasks(exp: LoadedExperiment, unit: np.ndarray) -> list[Task]:
             scenario = (scenario_to_dict(exp.scenario_for(values, name))
                         if spec.model == "vsim" else None)
             for r in range(spec.replicates):
-                out.append(Task(index, s, name, r, run_seed(spec.root_seed, s, r), values,
+                out.append(Task(index, s, name, r, run_seed(spec.root_seed, s // size, r), values,
                                 spec.model, scenario, spec.outcomes))
                 index += 1
     return out
@@ -192,6 +193,7 @@ def _fingerprint(exp: LoadedExperiment, unit: np.ndarray) -> str:
     import hashlib
 
     h = hashlib.sha256()
+    h.update(b"seeds per design block")  # the seed scheme: older folders are not resumed
     h.update(exp.spec.model_dump_json().encode())
     h.update(np.ascontiguousarray(unit).tobytes())
     if exp.base is not None:

@@ -18,6 +18,15 @@ def ishigami(parameters: dict, seed: int) -> dict[str, float]:
     return {"y": math.sin(x1) + A * math.sin(x2) ** 2 + B * x3**4 * math.sin(x1)}
 
 
+def noisy_ishigami(parameters: dict, seed: int) -> dict[str, float]:
+    """Ishigami plus N(0, 2²) noise drawn from the seed, with an extra parameter x4 that the
+    output ignores: a stand-in for a stochastic simulation with a parameter that does nothing."""
+    import numpy as np
+
+    noise = 2.0 * np.random.default_rng(seed).standard_normal()
+    return {"y": ishigami(parameters, seed)["y"] + float(noise)}
+
+
 def ishigami_indices(a: float = A, b: float = B) -> dict[str, dict[str, float]]:
     """Analytic first-order (S1) and total (ST) Sobol indices of the Ishigami function."""
     pi = math.pi
