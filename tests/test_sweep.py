@@ -362,3 +362,69 @@ def test_noise_is_not_counted_as_sensitivity(tmp_path):
     idx = analyse(out).tables["indices"].set_index("parameter")
     assert abs(idx.loc["x4", "ST"]) < 1e-9 and abs(idx.loc["x4", "S1"]) < 0.05
     assert idx.loc["x1", "ST"] > 0.3  # the real drivers are still found
+
+
+BAD_BASE = f"""
+name = "bad"
+base = "{(REPO / 'scenarios' / 'quick.toml').as_posix()}"
+outcomes = ["incidents"]
+[design]
+method = "latin_hypercube"
+samples = 4
+"""
+
+
+@pytest.mark.parametrize("tail, named", [
+    # a bound outside what the scenario allows is blamed on the bound, with the rule broken
+    ('[[parameters]]\npath = "contagion.beta"\nlow = 0.5\nhigh = 1.5\n',
+     "parameters[0].high = 1.5 (contagion.beta)"),
+    # two ranges that clash inside the design: the point and the rule are named
+    ('[[parameters]]\npath = "exploiters.min_age"\nlow = 10\nhigh = 20\ninteger = true\n',
+     "exploiters.min_age = 20: exploiters.min_age: 20 must not exceed"),
+    # a design too big to hold in memory is refused before it is built
+    ("".join(f'[[parameters]]\npath = "contagion.beta{k}"\nlow = 0\nhigh = 1\n'
+             for k in range(4)), "at most 1,000,000"),
+])
+def test_design_problems_name_the_bound_or_point(tmp_path, tail, named):
+    text = BAD_BASE + tail
+    if "at most" in named:
+        text = text.replace('method = "latin_hypercube"\nsamples = 4',
+                            'method = "factorial"\nlevels = 100')
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(write(tmp_path, text))
+    assert any(named in p for p in info.value.problems), info.value.problems
+
+
+@pytest.mark.parametrize("outcomes", ['["incidents", "incidents"]', "[]"])
+def test_outcomes_must_be_listed_once_each(tmp_path, outcomes):
+    text = (BAD_BASE.replace('outcomes = ["incidents"]', f"outcomes = {outcomes}")
+            + '[[parameters]]\npath = "contagion.beta"\nlow = 0.0004\nhigh = 0.001\n')
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(write(tmp_path, text))
+    assert any(p.startswith("outcomes:") for p in info.value.problems), info.value.problems
+
+
+def test_memory_check_counts_each_worker_and_suggests_a_job_count(tmp_path):
+    from vsim.experiment import WORKER_BASE_BYTES
+    from vsim.loading import MEMORY_HEADROOM, estimate_memory_bytes, machine_memory_bytes
+
+    exp = load_experiment(write(tmp_path, BAD_BASE + '[[parameters]]\npath = "contagion.beta"'
+                                                     '\nlow = 0.0004\nhigh = 0.001\n'))
+    per_job = WORKER_BASE_BYTES + estimate_memory_bytes(exp.largest_scenario())
+    fits = int(machine_memory_bytes() * MEMORY_HEADROOM // per_job)
+    exp.check_memory(fits)  # exactly what fits is accepted
+    with pytest.raises(ScenarioError) as info:
+        exp.check_memory(fits + 1)
+    assert f"--jobs = {fits + 1}" in info.value.problems[0]
+    assert f"use --jobs {fits} or fewer" in info.value.problems[0]
+
+
+def test_a_portfolio_from_a_scenario_file_brings_its_budget(tmp_path):
+    funded = tmp_path / "funded.toml"
+    funded.write_text('name = "funded"\n[budget]\nper_year = 20000.0\n'
+                      '[[interventions]]\ntype = "mentoring"\n')
+    text = (BAD_BASE + '[[parameters]]\npath = "contagion.beta"\nlow = 0.0004\nhigh = 0.001\n'
+            f'[[portfolios]]\nname = "funded"\nscenario = "{funded.as_posix()}"\n')
+    exp = load_experiment(write(tmp_path, text))
+    assert exp.scenario_for({"contagion.beta": 0.0005}, "funded").budget.per_year == 20000.0
+    assert exp.scenario_for({"contagion.beta": 0.0005}, "baseline").interventions == ()

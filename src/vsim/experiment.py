@@ -17,9 +17,18 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from vsim.fields import Section
-from vsim.loading import (ScenarioError, check_memory, describe_validation_error, load_scenario,
-                          parse_toml, scenario_from_dict, scenario_to_dict, set_dotted)
+from vsim.loading import (MEMORY_HEADROOM, ScenarioError, check_memory,
+                          describe_validation_error, estimate_memory_bytes, load_scenario,
+                          machine_memory_bytes, parse_toml, scenario_from_dict, scenario_to_dict,
+                          set_dotted)
 from vsim.scenario import Scenario
+
+# A sweep above this is refused at validation: a factorial grid is built in memory, and a
+# million borough runs is ~500 core-hours (assumption: such designs belong on a cluster in parts).
+MAX_RUNS = 1_000_000
+# Memory of a sweep worker before its run: Python, numpy, pandas, numba and vsim's compiled
+# kernels (263 MiB measured after imports and a first run, 2026-11-25; rounded up).
+WORKER_BASE_BYTES = 280 * 2**20
 
 OUTCOMES = ("incidents", "incidents_recorded", "weapon_incidents", "serious_injury_incidents",
             "robberies", "first_time_perpetrators", "mean_involved", "mean_exploited",
@@ -122,16 +131,42 @@ class Experiment(Section):
         names = [p.path for p in self.parameters]
         if len(set(names)) != len(names):
             raise ValueError("parameters: each path may appear once")
+        if not self.outcomes or len(set(self.outcomes)) != len(self.outcomes):
+            raise ValueError(f"outcomes: {list(self.outcomes)} must list at least one outcome, "
+                             f"each once")
         if self.model == "vsim":
             unknown = [o for o in self.outcomes if o not in OUTCOMES]
             if unknown:
                 raise ValueError(f"outcomes: {unknown} unknown; choose from {list(OUTCOMES)}")
+        if self.n_runs > MAX_RUNS:
+            raise ValueError(
+                f"design: {self.design.method} with samples = {self.design.samples}, levels = "
+                f"{self.design.levels} over {len(self.parameters)} parameters makes "
+                f"{self.n_runs:,} runs (× portfolios × replicates); at most {MAX_RUNS:,} are "
+                f"allowed: lower design.samples, design.levels or replicates")
         if self.design.method == "sobol" and self.design.samples & (self.design.samples - 1):
             raise ValueError(f"design.samples = {self.design.samples}: Sobol needs a power of 2")
         portfolio_names = [p.name for p in self.portfolios]
         if len(set(portfolio_names)) != len(portfolio_names) or "baseline" in portfolio_names:
             raise ValueError("portfolios: names must be unique and not 'baseline'")
         return self
+
+
+    @property
+    def n_points(self) -> int:
+        """Sample points of the design (computed, not sampled: a grid can be huge)."""
+        d, k = self.design, len(self.parameters)
+        if d.method == "factorial":
+            return d.levels ** k
+        if d.method == "latin_hypercube":
+            return d.samples
+        return d.samples * block_size(d.method, d.second_order, k)
+
+    @property
+    def n_runs(self) -> int:
+        """Runs of the sweep: points × portfolios (with the baseline) × replicates."""
+        portfolios = len(self.portfolios) + 1 if self.portfolios else 1
+        return self.n_points * portfolios * self.replicates
 
 
 class LoadedExperiment:
@@ -143,6 +178,8 @@ class LoadedExperiment:
         self.folder = source.parent
         self.base: Scenario | None = None
         self.portfolios: dict[str, list[dict]] = {}
+        # A portfolio taken from a scenario file brings that file's [budget] with it.
+        self.budgets: dict[str, dict] = {}
         if experiment.model == "vsim":
             self.base = self._load("base", experiment.base)
             if experiment.population_scale < 1:
@@ -153,6 +190,8 @@ class LoadedExperiment:
                 if p.scenario:
                     other = self._load(f"portfolios[{p.name}].scenario", p.scenario)
                     ivs = _resolved(other)
+                    self.budgets[p.name] = other.budget.model_dump(mode="json",
+                                                                   exclude_none=True)
                 else:
                     ivs = _resolved(scenario_from_dict(
                         {**scenario_to_dict(self.base), "interventions": list(p.interventions)},
@@ -209,9 +248,14 @@ class LoadedExperiment:
         if problems:
             raise ScenarioError(str(self.source), problems)
         for name in self.portfolios:
-            for corner in (0.0, 1.0):
-                self.scenario_for({p.path: p.scale(corner) for p in self.spec.parameters},
-                                  name)
+            for corner, bound in ((0.0, "low"), (1.0, "high")):
+                values = {p.path: p.scale(corner) for p in self.spec.parameters}
+                try:
+                    self.scenario_for(values, name)
+                except ScenarioError as exc:
+                    raise ScenarioError(str(self.source), [
+                        _blame_bound(problem, self.spec.parameters, bound)
+                        for problem in exc.problems]) from None
 
     def scenario_for(self, values: dict[str, float], portfolio: str) -> Scenario:
         """The validated scenario for one sample point and portfolio."""
@@ -226,7 +270,15 @@ class LoadedExperiment:
                     if _label(iv) == label:
                         set_dotted(iv, rest, value)
         data["interventions"] = interventions
-        return scenario_from_dict(data, f"{self.source} [{portfolio}]")
+        if portfolio in self.budgets:
+            data["budget"] = self.budgets[portfolio]
+        where = ", ".join(f"{path} = {value:g}" for path, value in values.items())
+        try:
+            return scenario_from_dict(data, f"{self.source} [{portfolio}]")
+        except ScenarioError as exc:
+            raise ScenarioError(str(self.source), [
+                f"portfolio {portfolio} at the sample point {where or '(base)'}: {problem}"
+                for problem in exc.problems]) from None
 
     def largest_scenario(self) -> Scenario | None:
         """Scenario at the upper corner of the design (for the memory check)."""
@@ -236,10 +288,30 @@ class LoadedExperiment:
                                  next(iter(self.portfolios)))
 
     def check_memory(self, jobs: int) -> None:
-        """Refuse a job count whose runs would not fit in memory together."""
+        """Refuse a job count whose workers would not fit in memory together: each holds
+        the Python stack and compiled kernels plus one run at the design's largest corner."""
         largest = self.largest_scenario()
-        if largest is not None:
-            check_memory(largest, str(self.source), jobs=jobs)
+        if largest is None:
+            return
+        check_memory(largest, str(self.source))  # one run alone must fit
+        per_job = WORKER_BASE_BYTES + estimate_memory_bytes(largest)
+        have = machine_memory_bytes() * MEMORY_HEADROOM
+        if per_job * jobs > have:
+            fits = max(1, int(have // per_job))
+            raise ScenarioError(str(self.source), [
+                f"--jobs = {jobs}: {jobs} workers would need about "
+                f"{per_job * jobs / 2**30:.1f} GiB ({per_job / 2**20:,.0f} MiB each at the "
+                f"design's largest corner, {largest.n_young_people:,} young people), more than "
+                f"the {have / 2**30:.1f} GiB this machine can give; use --jobs {fits} or fewer"])
+
+
+def _blame_bound(problem: str, parameters, bound: str) -> str:
+    """Name the parameter bound behind a problem found at a corner of the design."""
+    for k, par in enumerate(parameters):
+        if f"{par.path} = " in problem or problem.split(": ", 2)[-1].startswith(par.path):
+            value = par.high if bound == "high" else par.low
+            return f"parameters[{k}].{bound} = {value:g} ({par.path}): {problem}"
+    return problem
 
 
 def _resolved(scenario: Scenario) -> list[dict]:
