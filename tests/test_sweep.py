@@ -4,11 +4,8 @@ plumbing against analytic indices, and malformed experiment files."""
 from __future__ import annotations
 
 import math
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +14,7 @@ import pytest
 from vsim.analysis import analyse
 from vsim.experiment import load_experiment
 from vsim.loading import ScenarioError
-from vsim.sweep import execute, finished, results_table, status
+from vsim.sweep import execute, finished, results_table
 from vsim.testing import ishigami_indices
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,61 +69,6 @@ def test_results_identical_whatever_the_worker_count_and_scheduler(tmp_path):
     # Common random numbers: both portfolios of a sample point and replicate share the seed.
     seeds = tables["1"].groupby(["sample", "replicate"])["seed"].nunique()
     assert (seeds == 1).all()
-
-
-COUNTING = """
-name = "counting"
-model = "vsim.testing:counting_model"
-outcomes = ["y"]
-root_seed = 9
-replicates = 1
-[design]
-method = "latin_hypercube"
-samples = 60
-[[parameters]]
-path = "x"
-low = 0
-high = 1
-"""
-
-
-def test_killed_sweep_resumes_without_recomputing_finished_runs(tmp_path):
-    exp_path = write(tmp_path, COUNTING)
-    reference = tmp_path / "reference"
-    execute(load_experiment(exp_path), reference, jobs=1)
-
-    out = tmp_path / "out"
-    count = tmp_path / "calls.txt"
-    env = {**os.environ, "VSIM_COUNT_FILE": str(count), "VSIM_COUNT_SLEEP": "0.1"}
-    code = ("from pathlib import Path; from vsim.experiment import load_experiment; "
-            "from vsim.sweep import execute; "
-            f"execute(load_experiment(r'{exp_path}'), Path(r'{out}'), jobs=2)")
-    driver = subprocess.Popen([sys.executable, "-c", code], env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline and len(list((out / "runs").glob("*.json"))) < 15:
-        time.sleep(0.05)
-    os.kill(driver.pid, signal.SIGKILL)  # the driver dies mid-sweep, without cleaning up
-    driver.wait()
-    time.sleep(1.0)  # let orphaned workers notice and stop
-    before = finished(out)
-    assert 15 <= len(before) < 60, "killed part-way"
-    done_seeds = {r["seed"] for r in before.values()}
-    calls_before = count.read_text().split()
-
-    count.write_text("")
-    os.environ["VSIM_COUNT_FILE"] = str(count)
-    try:
-        execute(load_experiment(exp_path), out, jobs=2)
-    finally:
-        del os.environ["VSIM_COUNT_FILE"]
-    recomputed = [int(s) for s in count.read_text().split() if int(s) in done_seeds]
-    assert recomputed == [], f"{len(recomputed)} finished runs were computed again"
-    assert len(calls_before) >= len(before)
-    pd.testing.assert_frame_equal(outcomes_of(out), outcomes_of(reference), check_exact=True)
-    # No temporary file is left or accepted as a run.
-    assert not [p for p in (out / "runs").iterdir() if not p.name[0].isdigit()
-                and p.name.endswith(".json")]
-    assert status(out)["remaining"] == 0
 
 
 FAILING = """

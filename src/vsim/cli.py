@@ -310,8 +310,11 @@ def sweep(
         if not (status_dir / "sweep.json").exists():
             _fail(ScenarioError(str(status_dir), ["no sweep here (sweep.json is missing)"]))
         st = sweeps.status(status_dir)
+        retry = (f" ({st['missing']:,} not run yet, {st['failed']:,} failed to retry: run the "
+                 f"same command again)" if st["failed"] else "")
         out.print(f"{st['experiment']}: {st['finished']:,} of {st['runs']:,} runs finished "
-                  f"({st['failed']:,} failed), {st['remaining']:,} to go", highlight=False)
+                  f"({st['failed']:,} failed), {st['remaining']:,} to go{retry}",
+                  highlight=False, soft_wrap=True)
         return
     try:
         if experiment is None or out_dir is None:
@@ -332,11 +335,34 @@ def sweep(
     except ScenarioError as exc:
         progress.close()
         _fail(exc)
+    except KeyboardInterrupt:
+        progress.close()
+        _sweep_interrupted(out_dir)
     finally:
         progress.close()
+    retry = (f"; the {st['failed']:,} failed runs are retried if you run the same command again"
+             if st["failed"] else "")
     out.print(f"{st['finished']:,} of {st['runs']:,} runs finished ({st['failed']:,} failed) "
-              f"in {time.perf_counter() - started:.0f} s; results in {out_dir}",
-              highlight=False)
+              f"in {time.perf_counter() - started:.0f} s; results in {out_dir}{retry}",
+              highlight=False, soft_wrap=True)
+
+
+EXIT_INTERRUPTED = 130
+
+
+def _sweep_interrupted(folder: Path) -> None:
+    """Say what an interrupted sweep kept (every run written so far) and how to resume."""
+    from vsim import sweep as sweeps
+
+    if (folder / "sweep.json").exists():
+        st = sweeps.status(folder)
+        err.print(f"interrupted: {st['finished']:,} of {st['runs']:,} runs are kept in "
+                  f"{escape(str(folder))} ({st['failed']:,} failed); run the same command "
+                  f"again to resume", highlight=False, soft_wrap=True)
+    else:
+        err.print("interrupted before any run was written; run the same command again to "
+                  "start", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_INTERRUPTED)
 
 
 class _SweepProgress(_Progress):
@@ -366,8 +392,7 @@ def analyse(
     from vsim.analysis import write_analysis
 
     try:
-        if not (folder / "sweep.json").exists():
-            raise ScenarioError(str(folder), ["no sweep here (sweep.json is missing)"])
+        # names any missing file of the sweep folder, a bad manifest or a missing outcome
         result = run_analysis(folder, drop_missing=drop_missing)
     except ScenarioError as exc:
         _fail(exc)

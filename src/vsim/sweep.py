@@ -1,18 +1,27 @@
-"""Sweeps: run an experiment's design in parallel (joblib, or a Dask cluster), durably.
+"""Sweeps: run an experiment's design in parallel (local worker processes, or a Dask cluster),
+durably.
 
 Every run is a pure function of (scenario, seed) returning a small dict of outcomes
 (:func:`run_one`). The driver writes each finished run atomically to ``DIR/runs/NNNNNNN.json``
-as it arrives, so a sweep killed at any moment resumes where it stopped: finished runs are
-never recomputed and a partial file can never be mistaken for a result. A run that raises is
-recorded with its parameters, seed and traceback, and the sweep goes on.
+as it arrives, so a sweep killed at any moment resumes where it stopped: successful runs are
+never recomputed, failed ones are retried, and a partial file can never be mistaken for a result.
+A run that raises, returns incomplete outcomes or kills its worker process is recorded as failed
+with its parameters and seed, and the sweep goes on. ``DIR/runs.parquet`` (the experiments
+table) is rewritten at the end of every sweep.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import io
 import itertools
 import json
+import math
+import numbers
 import os
+import queue
+import re
 import time
 import traceback
 from dataclasses import dataclass
@@ -26,6 +35,9 @@ from vsim.loading import ScenarioError
 from vsim.results import versions, write_atomic
 
 RUNS = "runs"
+TABLE = "runs.parquet"
+SCENARIOS = "scenarios"
+SCHEDULER_TIMEOUT = 10.0  # seconds to connect to a Dask scheduler before giving up
 
 
 # ----------------------------------------------------------------------------------- design
@@ -106,11 +118,44 @@ def summarise(model) -> dict[str, float]:
     }
 
 
+@functools.lru_cache(maxsize=1)
+def _versions() -> dict[str, str]:
+    """Package versions of this (worker) process, looked up once per process."""
+    return versions()
+
+
+def _checked_outcomes(returned, listed: tuple) -> dict[str, float]:
+    """The listed outcomes as floats; ValueError naming the first one missing or not finite."""
+    if not isinstance(returned, dict):
+        raise ValueError(f"the model returned {type(returned).__name__}, not a dict of "
+                         f"outcomes (expected: {', '.join(listed)})")
+    out = {}
+    for name in listed:
+        if name not in returned:
+            raise ValueError(f"the model returned no outcome '{name}' (it returned: "
+                             f"{', '.join(map(str, returned)) or 'nothing'}; the experiment "
+                             f"lists: {', '.join(listed)})")
+        value = returned[name]
+        if not isinstance(value, (numbers.Real, np.number, np.bool_)):
+            raise ValueError(f"outcome '{name}' = {value!r} is not a number")
+        if not math.isfinite(float(value)):
+            raise ValueError(f"outcome '{name}' = {float(value)} is not a finite number")
+        out[name] = float(value)
+    return out
+
+
 def run_one(task: Task) -> dict:
-    """Run one task; never raises: a failure comes back as a record with its traceback."""
+    """Run one task; never raises: a failure comes back as a record with its traceback.
+
+    ``seconds`` is the whole call (scenario validation, hashing, model, checks);
+    ``simulation_seconds`` only the model: building, running and summarising a ViolenceModel,
+    or the call of a custom model's function.
+    """
     started = time.perf_counter()
     record = {"index": task.index, "sample": task.sample, "portfolio": task.portfolio,
-              "replicate": task.replicate, "seed": task.seed, "parameters": task.values}
+              "replicate": task.replicate, "seed": task.seed, "parameters": task.values,
+              "versions": _versions()}
+    simulation = 0.0
     try:
         if task.model == "vsim":
             from vsim.loading import scenario_from_dict, scenario_hash
@@ -118,20 +163,56 @@ def run_one(task: Task) -> dict:
 
             scenario = scenario_from_dict(dict(task.scenario), f"run {task.index}")
             record["scenario_sha256"] = scenario_hash(scenario)
+            t0 = time.perf_counter()
             model = ViolenceModel(scenario, seed=task.seed, tables=False)
             model.run()
             summary = summarise(model)
+            simulation = time.perf_counter() - t0
+            _checked_outcomes(summary, task.outcomes)
             outcomes = {k: summary[k] for k in OUTCOMES}
         else:
-            module, _, name = task.model.partition(":")
-            function = getattr(importlib.import_module(module), name)
-            outcomes = {k: float(v) for k, v in function(dict(task.values), task.seed).items()}
+            function = _model_function(task.model)
+            t0 = time.perf_counter()
+            returned = function(dict(task.values), task.seed)
+            simulation = time.perf_counter() - t0
+            outcomes = _checked_outcomes(returned, task.outcomes)
         record.update(status="ok", outcomes=outcomes)
-    except Exception as exc:  # noqa: BLE001 - a failed run is recorded, not fatal (EMA style)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a failed run is recorded (EMA style)
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       traceback=traceback.format_exc())
+    record["simulation_seconds"] = simulation
     record["seconds"] = time.perf_counter() - started
     return record
+
+
+def _model_function(model: str):
+    """The function named by ``module:function`` (raises if it cannot be imported)."""
+    module, _, name = model.partition(":")
+    function = getattr(importlib.import_module(module), name)
+    if not callable(function):
+        raise TypeError(f"{model} is not a function")
+    return function
+
+
+def check_model(exp: LoadedExperiment) -> None:
+    """Refuse, before anything runs, a custom ``model`` that cannot be imported here."""
+    model = exp.spec.model
+    if model == "vsim":
+        return
+    module, _, name = model.partition(":")
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except AttributeError:
+        problem = f"module '{module}' has no function '{name}'"
+    except Exception as exc:  # noqa: BLE001 - any import failure is reported the same way
+        problem = f"cannot import module '{module}' ({type(exc).__name__}: {exc})"
+    else:
+        if callable(found):
+            return
+        problem = f"'{name}' in module '{module}' is not a function"
+    raise ScenarioError(str(exp.source), [
+        f"model = '{model}': {problem}; give 'vsim' or 'module:function' naming a function "
+        f"importable here (and on every worker)"])
 
 
 # ------------------------------------------------------------------------------------ store
@@ -141,7 +222,12 @@ def run_path(out: Path, index: int) -> Path:
 
 
 def finished(out: Path) -> dict[int, dict]:
-    """Runs already written (complete JSON files only; temporary files are ignored)."""
+    """Runs already recorded, ok or failed (whole, valid records only).
+
+    A file that is empty, truncated, undecodable, or not a complete record of the run its name
+    says is ignored, so that run counts as not finished and is run again; temporary files
+    (``.NNNNNNN.json.*``) never match.
+    """
     done = {}
     folder = out / RUNS
     if not folder.is_dir():
@@ -150,13 +236,31 @@ def finished(out: Path) -> dict[int, dict]:
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError, OSError):
-            continue  # cannot happen with atomic writes; a damaged file is simply rerun
-        done[int(record["index"])] = record
+            continue
+        if _complete(record, path):
+            done[record["index"]] = record
     return done
 
 
+def _complete(record, path: Path) -> bool:
+    """Whether ``record`` is a whole run record of the run named by ``path``."""
+    return (isinstance(record, dict) and path.stem.isdigit()
+            and record.get("index") == int(path.stem)
+            and all(key in record for key in ("sample", "portfolio", "replicate", "seed",
+                                              "parameters"))
+            and (record.get("status") == "ok" and isinstance(record.get("outcomes"), dict)
+                 or record.get("status") == "failed" and "error" in record))
+
+
 def prepare(exp: LoadedExperiment, out: Path) -> list[Task]:
-    """Write (or check) the design in ``out`` and return every task of the sweep."""
+    """Write (or check) the design in ``out`` and return every task of the sweep.
+
+    A new folder gets ``design.parquet``, ``experiment.toml``, the resolved scenarios (vsim
+    model: ``scenarios/base.toml`` and one per portfolio at the centre of the design) and, last,
+    ``sweep.json``. An existing folder is resumed only if its experiment, design and package
+    versions are the running ones: runs made with other versions must not be mixed.
+    """
+    check_model(exp)
     unit = unit_design(exp)
     all_tasks = tasks(exp, unit)
     fingerprint = _fingerprint(exp, unit)
@@ -167,17 +271,19 @@ def prepare(exp: LoadedExperiment, out: Path) -> list[Task]:
             raise ScenarioError(str(out), [
                 f"{out} holds a different sweep (its experiment or design changed); use "
                 f"another --out folder or delete it"])
+        _check_versions(out, old.get("versions") or {})
         return all_tasks
-    out.mkdir(parents=True, exist_ok=True)
-    (out / RUNS).mkdir(exist_ok=True)
     design = pd.DataFrame(unit, columns=[f"u:{p.path}" for p in exp.spec.parameters])
     for p, col in zip(exp.spec.parameters, design.columns, strict=True):
         design[p.path] = [p.scale(u) for u in design[col]]
     design.insert(0, "sample", np.arange(len(design)))
-    tmp = out / ".design.parquet.tmp"
-    design.to_parquet(tmp, index=False)
-    tmp.replace(out / "design.parquet")
+    files, listed = _scenario_files(exp)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RUNS).mkdir(exist_ok=True)
+    write_atomic(out / "design.parquet", _parquet(design))
     write_atomic(out / "experiment.toml", exp.source.read_bytes())
+    for relative, text in files.items():
+        write_atomic(out / relative, text.encode("utf-8"))
     manifest = {"experiment": exp.spec.name, "fingerprint": fingerprint,
                 "runs": len(all_tasks), "samples": int(len(unit)),
                 "portfolios": list(exp.portfolios), "replicates": exp.spec.replicates,
@@ -185,8 +291,55 @@ def prepare(exp: LoadedExperiment, out: Path) -> list[Task]:
                 "outcomes": list(exp.spec.outcomes), "design": exp.spec.design.model_dump(),
                 "model": exp.spec.model, "root_seed": exp.spec.root_seed,
                 "versions": versions()}
+    if listed:
+        manifest["scenarios"] = listed
     write_atomic(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode())
     return all_tasks
+
+
+def _check_versions(out: Path, old: dict) -> None:
+    """Refuse to resume a sweep started with other package versions than the running ones."""
+    now = versions()
+    if old == now:
+        return
+    differ = sorted(set(old) | set(now), key=lambda k: (k != "vsim", k))
+    differ = [k for k in differ if old.get(k) != now.get(k)]
+    there = ", ".join(f"{k} {old.get(k, 'absent')}" for k in differ)
+    here = ", ".join(f"{k} {now.get(k, 'absent')}" for k in differ)
+    raise ScenarioError(str(out), [
+        f"{out} was started with {there} but this is {here}: its runs would mix versions; "
+        f"finish it with the versions it was started with, or start a new sweep with another "
+        f"--out folder"])
+
+
+def _scenario_files(exp: LoadedExperiment) -> tuple[dict[str, str], dict]:
+    """The resolved scenarios a sweep folder keeps (vsim model only): the base, and each
+    portfolio at the centre of the design, as ``{relative path: TOML text}``, plus the listing
+    ``{"base": path, "portfolios": {name: path}}`` for the manifest."""
+    if exp.base is None:
+        return {}, {}
+    from vsim.loading import scenario_to_toml
+
+    centre = {p.path: p.scale(0.5) for p in exp.spec.parameters}
+    files = {f"{SCENARIOS}/base.toml": scenario_to_toml(exp.base)}
+    listing = {"base": f"{SCENARIOS}/base.toml", "portfolios": {}}
+    taken = {"base"}
+    for k, name in enumerate(exp.portfolios):
+        stem = re.sub(r"[^A-Za-z0-9_+-]+", "_", name).strip("_") or "portfolio"
+        while stem.lower() in taken:  # 'base', or equal to another name once made safe
+            stem = f"{stem}-{k}"
+        taken.add(stem.lower())
+        relative = f"{SCENARIOS}/{stem}.toml"
+        files[relative] = scenario_to_toml(exp.scenario_for(centre, name))
+        listing["portfolios"][name] = relative
+    return files, listing
+
+
+def _parquet(table: pd.DataFrame) -> bytes:
+    """A table as Parquet bytes (for :func:`vsim.results.write_atomic`)."""
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def _fingerprint(exp: LoadedExperiment, unit: np.ndarray) -> str:
@@ -204,71 +357,283 @@ def _fingerprint(exp: LoadedExperiment, unit: np.ndarray) -> str:
 
 
 def status(out: Path) -> dict:
-    """How far a sweep folder is: total, finished, failed, remaining."""
+    """How far a sweep folder is: runs, finished (recorded: ok or failed), ok, failed, missing
+    (never recorded) and remaining (what running the same command again runs: the missing
+    and the failed)."""
     manifest = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
-    done = finished(out)
-    failed = sum(1 for r in done.values() if r["status"] != "ok")
+    done = {i: r for i, r in finished(out).items() if i < manifest["runs"]}
+    ok = sum(1 for r in done.values() if r["status"] == "ok")
     return {"experiment": manifest["experiment"], "runs": manifest["runs"],
-            "finished": len(done), "failed": failed, "remaining": manifest["runs"] - len(done)}
+            "finished": len(done), "ok": ok, "failed": len(done) - ok,
+            "missing": manifest["runs"] - len(done), "remaining": manifest["runs"] - ok}
 
 
 # ------------------------------------------------------------------------------------ drive
 def execute(exp: LoadedExperiment, out: Path, jobs: int = -1, scheduler: str | None = None,
             progress=None) -> dict:
-    """Run every unfinished task; write each result as it arrives. Returns the status.
+    """Run every run not yet ok (missing or failed), write each as it arrives, then rewrite
+    ``runs.parquet``. Returns the status.
 
-    ``progress(record, done, total)`` is called after each run is written.
+    Runs go to worker processes, never to this one: a pool of ``jobs`` local workers, or the
+    Dask cluster at ``scheduler`` ('local': a LocalCluster here). A run that kills its worker
+    (the OOM killer, a segfault in compiled code) cannot be told from the other runs in flight
+    on that pool, so all of them are set aside and the sweep goes on in a fresh pool (Dask
+    names the task itself, after its ``allowed-failures``). Once the rest are done, each
+    set-aside run is run again alone, in a one-worker pool (Dask: alone on the cluster): one
+    that kills its worker there is recorded as failed (``worker died``), the others normally.
+    Running the same command again retries failed runs; ok runs are never recomputed.
+
+    The model is imported and the scheduler address checked and connected to before anything
+    is written. ``progress(record, done, total)`` is called after each run is written.
     """
-    from joblib import Parallel, delayed, parallel_config
-
+    check_model(exp)
+    _check_address(scheduler)
     workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    if not scheduler or scheduler == "local":
+    if scheduler is None or scheduler == "local":
         exp.check_memory(workers)  # refuse, with the figure, a job count that cannot fit
-    all_tasks = prepare(exp, out)
-    done = finished(out)
-    todo = [t for t in all_tasks if t.index not in done]
-    client = cluster = None
+    pool = _Pool.open(scheduler, workers, jobs)
+    interrupted = True
     try:
-        if scheduler:
-            from dask.distributed import Client, LocalCluster
+        all_tasks = prepare(exp, out)
+        done = finished(out)
+        todo = [t for t in all_tasks if done.get(t.index, {}).get("status") != "ok"]
+        count = itertools.count(1)
 
-            if scheduler == "local":
-                workers = jobs if jobs and jobs > 0 else None
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
-                client = Client(cluster)
-            else:
-                client = Client(scheduler)
-            config = parallel_config(backend="dask")
-        else:
-            config = parallel_config(backend="loky", n_jobs=jobs)
-        with config:
-            runner = Parallel(n_jobs=jobs if not scheduler else -1,
-                              return_as="generator_unordered")
-            for done, record in enumerate(runner(delayed(run_one)(t) for t in todo), start=1):
-                write_atomic(run_path(out, record["index"]),
-                             (json.dumps(record, indent=1) + "\n").encode())
-                if progress is not None:
-                    progress(record, done, len(todo))
+        def store(record: dict) -> None:
+            """Write one run's record (atomically) and report progress."""
+            write_atomic(run_path(out, record["index"]),
+                         (json.dumps(record, indent=1) + "\n").encode())
+            if progress is not None:
+                progress(record, next(count), len(todo))
+
+        for task in pool.run(todo, store):
+            store(pool.run_alone(task))
+        interrupted = False
     finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+        pool.close(abort=interrupted)
+    write_atomic(out / TABLE, _parquet(experiments_table(out)))
     return status(out)
+
+
+_ADDRESS = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})")
+
+
+def _check_address(scheduler: str | None) -> None:
+    """Refuse a --scheduler that is neither 'local' nor tcp://HOST:PORT."""
+    if scheduler is None or scheduler == "local":
+        return
+    match = _ADDRESS.fullmatch(scheduler)
+    if not match or not 1 <= int(match[2]) <= 65535:
+        raise ScenarioError("--scheduler", [
+            f"--scheduler = {scheduler!r}: not a scheduler address; give tcp://HOST:PORT of a "
+            f"running Dask scheduler (e.g. tcp://10.0.0.5:8786), or 'local' for a cluster on "
+            f"this machine"])
+
+
+def _death_types(dask: bool) -> tuple[type[BaseException], ...]:
+    """Exceptions meaning a worker process died under a run (loky's, or Dask's)."""
+    if dask:
+        from distributed import KilledWorker
+        return (KilledWorker,)
+    from joblib.externals.loky.process_executor import BrokenProcessPool
+    return (BrokenProcessPool,)  # TerminatedWorkerError is one
+
+
+def _died(task: Task, exc: BaseException) -> dict:
+    """The record of a run that killed its worker even when run alone."""
+    detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+    codes = re.search(r"exit codes of the workers are (\{[^}]*\})", detail)
+    how = f" with exit code {codes[1].strip('{}')}" if codes else ""
+    return {"index": task.index, "sample": task.sample, "portfolio": task.portfolio,
+            "replicate": task.replicate, "seed": task.seed, "parameters": task.values,
+            "versions": _versions(), "status": "failed",
+            "error": f"worker died: the process running this run stopped{how}, also when the "
+                     f"run ran alone (out of memory? a crash in compiled code?)",
+            "traceback": detail, "simulation_seconds": None, "seconds": None}
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS",
+                "NUMEXPR_NUM_THREADS")
+
+
+class _Pool:
+    """Worker processes for runs: loky's reusable pool here, or a Dask cluster."""
+
+    def __init__(self, workers: int, client=None, cluster=None):
+        self.workers = workers
+        self.client = client
+        self.cluster = cluster
+        self.deaths = _death_types(client is not None)
+        self.futures: dict[int, object] = {}  # in flight, to cancel on an interruption
+        self.executor = None
+        self._capacity = (0.0, 2)
+
+    @classmethod
+    def open(cls, scheduler: str | None, workers: int, jobs: int) -> _Pool:
+        """A local pool, or a connection to the cluster (ScenarioError if it cannot be had)."""
+        if scheduler is None:
+            return cls(workers)
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ScenarioError("--scheduler", [
+                f"--scheduler = {scheduler!r}: needs dask.distributed, which cannot be "
+                f"imported ({exc}); install it, or leave --scheduler out"]) from None
+        if scheduler == "local":
+            # Every worker death fails its tasks at once: the runs set aside are then run
+            # alone, which tells the culprit from its neighbours.
+            cluster = LocalCluster(n_workers=jobs if jobs and jobs > 0 else None,
+                                   threads_per_worker=1, processes=True,
+                                   dashboard_address=None,
+                                   scheduler_kwargs={"allowed_failures": 0})
+            return cls(workers, Client(cluster), cluster)
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, handshake errors
+            detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+            raise ScenarioError("--scheduler", [
+                f"--scheduler = {scheduler!r}: cannot connect within {SCHEDULER_TIMEOUT:g} s "
+                f"({detail}); give tcp://HOST:PORT of a running Dask scheduler, or 'local'"]
+            ) from None
+        return cls(workers, client)
+
+    def capacity(self) -> int:
+        """How many runs to keep in flight: two per worker (Dask: per thread, re-read every
+        few seconds as a cluster may grow)."""
+        if self.client is None:
+            return 2 * self.workers
+        read, value = self._capacity
+        if time.monotonic() - read > 5:
+            value = 2 * max(1, sum(self.client.nthreads().values()))
+            self._capacity = (time.monotonic(), value)
+        return value
+
+    def submit(self, task: Task, workers: int | None = None):
+        """Start one run; returns its future."""
+        if self.client is not None:
+            future = self.client.submit(run_one, task, pure=False)
+        else:
+            future = self._executor(workers or self.workers).submit(run_one, task)
+        self.futures[task.index] = future
+        return future
+
+    def _executor(self, workers: int):
+        """loky's reusable pool with ``workers`` processes (a fresh one if the last broke),
+        thread pools inside limited as joblib limits them (cores // pool size)."""
+        from joblib.externals.loky import cpu_count, get_reusable_executor
+
+        threads = str(max(cpu_count() // self.workers, 1))
+        env = {var: os.environ.get(var, threads) for var in _THREAD_VARS}
+        env.setdefault("ENABLE_IPC", os.environ.get("ENABLE_IPC", "1"))
+        self.executor = get_reusable_executor(max_workers=workers, timeout=300, env=env)
+        return self.executor
+
+    def run(self, tasks: list[Task], store) -> list[Task]:
+        """Run ``tasks``, passing each record to ``store``; return the runs set aside because
+        a worker died while they were in flight."""
+        pending = list(reversed(tasks))
+        in_flight: dict[int, Task] = {}
+        aside: dict[int, Task] = {}
+        arrived: queue.Queue = queue.Queue()
+        idle_deaths = 0
+        while pending or in_flight:
+            while pending and len(in_flight) < self.capacity():
+                task = pending.pop()
+                try:
+                    future = self.submit(task)
+                except self.deaths:  # the pool broke before its futures said so
+                    pending.append(task)
+                    idle_deaths = self._lose(in_flight, aside, idle_deaths)
+                    continue
+                in_flight[task.index] = task
+                future.add_done_callback(lambda f, t=task: arrived.put((t, f)))
+            task, future = _next(arrived)
+            if self.futures.get(task.index) is future:
+                del self.futures[task.index]  # a Dask result is freed once nothing holds it
+            try:
+                record = future.result()
+            except self.deaths:
+                if task.index not in in_flight:
+                    continue  # already set aside with the others of its pool
+                if self.client is not None:  # Dask names the task that was on the worker
+                    aside[task.index] = in_flight.pop(task.index)
+                else:
+                    idle_deaths = self._lose(in_flight, aside, idle_deaths)
+                continue
+            if in_flight.pop(task.index, None) is None and aside.pop(task.index, None) is None:
+                continue  # a stale duplicate
+            idle_deaths = 0
+            store(record)
+        return sorted(aside.values(), key=lambda t: t.index)
+
+    def _lose(self, in_flight: dict, aside: dict, idle_deaths: int) -> int:
+        """A local pool broke: set its runs aside (a fresh pool is made on the next submit).
+        A pool that keeps breaking with nothing in flight is a broken set-up, not a run."""
+        idle_deaths = 0 if in_flight else idle_deaths + 1
+        if idle_deaths > 3:
+            raise RuntimeError("the worker processes keep dying before running anything")
+        aside.update(in_flight)
+        in_flight.clear()
+        return idle_deaths
+
+    def run_alone(self, task: Task) -> dict:
+        """Run one set-aside run with nothing else in flight, in a one-worker pool."""
+        try:
+            return self.submit(task, workers=1).result()
+        except self.deaths as exc:
+            return _died(task, exc)
+        finally:
+            self.futures.pop(task.index, None)
+
+    def close(self, abort: bool) -> None:
+        """Let go of the workers; on an interruption, stop the runs still in flight."""
+        try:
+            if abort and self.executor is not None:
+                self.executor.shutdown(wait=False, kill_workers=True)
+            elif abort and self.client is not None and self.futures:
+                self.client.cancel(list(self.futures.values()))
+        finally:
+            if self.client is not None:
+                self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+def _next(arrived: queue.Queue):
+    """The next finished future, waiting in short steps so that Ctrl-C is noticed."""
+    while True:
+        try:
+            return arrived.get(timeout=0.2)
+        except queue.Empty:
+            continue
 
 
 def results_table(out: Path) -> pd.DataFrame:
     """The experiments table: one row per run, parameters and seed beside its outcomes."""
+    return _table(finished(out), full=False)
+
+
+def experiments_table(out: Path) -> pd.DataFrame:
+    """What ``runs.parquet`` holds: :func:`results_table` plus each run's simulation time and
+    the package versions it ran with (``version:<package>`` columns)."""
+    return _table(finished(out), full=True)
+
+
+def _table(records: dict[int, dict], full: bool) -> pd.DataFrame:
     rows = []
-    for index, record in sorted(finished(out).items()):
+    for index, record in sorted(records.items()):
         row = {"run": index, "sample": record["sample"], "portfolio": record["portfolio"],
                "replicate": record["replicate"], "seed": record["seed"],
                "status": record["status"], "scenario_sha256": record.get("scenario_sha256"),
                "seconds": record.get("seconds")}
+        if full:
+            row["simulation_seconds"] = record.get("simulation_seconds")
         row.update({f"param:{k}": v for k, v in record["parameters"].items()})
         row.update(record.get("outcomes", {}))
         if record["status"] != "ok":
             row["error"] = record.get("error")
+        if full:
+            row.update({f"version:{k}": v for k, v in (record.get("versions") or {}).items()})
         rows.append(row)
     return pd.DataFrame(rows)

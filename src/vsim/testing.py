@@ -57,3 +57,38 @@ def counting_model(parameters: dict, seed: int) -> dict[str, float]:
             fh.write(f"{seed}\n")
     time.sleep(float(os.environ.get("VSIM_COUNT_SLEEP", "0.02")))
     return {"y": parameters["x"] * 2.0 + (seed % 1000) / 1000.0}
+
+
+def crashing_model(parameters: dict, seed: int) -> dict[str, float]:
+    """Kills its own process (SIGKILL, as the OOM killer would) for x > 0.8: a run that takes
+    its worker down with it (worker-death tests). Never call it in the driver process."""
+    import os
+    import signal
+
+    if parameters["x"] > 0.8:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"y": parameters["x"] ** 2}
+
+
+def incomplete_model(parameters: dict, seed: int) -> dict:
+    """y = x and z = 2x, except NaN for y when x < 0.2, no z when 0.5 < x ≤ 0.7 and a string
+    for z when x > 0.7: a custom model whose outcomes are incomplete or not numbers."""
+    x = parameters["x"]
+    if x < 0.2:
+        return {"y": float("nan"), "z": 1.0}
+    if x > 0.7:
+        return {"y": x, "z": "high"}
+    if x > 0.5:
+        return {"y": x}
+    return {"y": x, "z": 2 * x}
+
+
+def flaky_model(parameters: dict, seed: int) -> dict[str, float]:
+    """counting_model that raises for x > $VSIM_FAIL_ABOVE (when set): runs that fail in one
+    sweep and succeed when it is run again (retry tests)."""
+    import os
+
+    limit = os.environ.get("VSIM_FAIL_ABOVE")
+    if limit is not None and parameters["x"] > float(limit):
+        raise RuntimeError(f"flaky failure at x = {parameters['x']:.3f}")
+    return counting_model(parameters, seed)
