@@ -66,12 +66,12 @@ def seeds_called(path: Path) -> list[int]:
     return sorted(int(s) for s in path.read_text().split()) if path.exists() else []
 
 
-# ------------------------------------------------------------------------- 1. worker deaths
+# -------------------------------------------------------------------------- 1. run deaths
 @pytest.mark.parametrize("options", [["--jobs", "1"], ["--jobs", "2"],
                                      ["--jobs", "2", "--scheduler", "local"]],
                          ids=["1 job", "2 jobs", "dask"])
-def test_a_run_that_kills_its_worker_is_recorded_failed_and_the_rest_complete(tmp_path,
-                                                                              options):
+def test_a_run_that_kills_its_process_is_recorded_failed_and_the_rest_complete(tmp_path,
+                                                                               options):
     write(tmp_path, custom("vsim.testing:crashing_model", 16))
     res = vsim_cli("sweep", "exp.toml", "--out", "sw", *options, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
@@ -81,7 +81,8 @@ def test_a_run_that_kills_its_worker_is_recorded_failed_and_the_rest_complete(tm
     crashing = table["param:x"] > 0.8
     assert 0 < crashing.sum() < 16
     assert (table.loc[crashing, "status"] == "failed").all()
-    assert table.loc[crashing, "error"].str.startswith("worker died").all()
+    assert table.loc[crashing, "error"].str.startswith(
+        "the run's process was killed by SIGKILL").all()
     ok = table[~crashing]
     assert (ok["status"] == "ok").all()
     assert (ok["y"] == ok["param:x"] ** 2).all()

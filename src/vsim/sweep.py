@@ -5,7 +5,7 @@ Every run is a pure function of (scenario, seed) returning a small dict of outco
 (:func:`run_one`). The driver writes each finished run atomically to ``DIR/runs/NNNNNNN.json``
 as it arrives, so a sweep killed at any moment resumes where it stopped: successful runs are
 never recomputed, failed ones are retried, and a partial file can never be mistaken for a result.
-A run that raises, returns incomplete outcomes or kills its worker process is recorded as failed
+A run that raises, returns incomplete outcomes or kills its process is recorded as failed
 with its parameters and seed, and the sweep goes on. ``DIR/runs.parquet`` (the experiments
 table) is rewritten at the end of every sweep.
 """
@@ -20,7 +20,7 @@ import json
 import math
 import numbers
 import os
-import queue
+import pickle
 import re
 import time
 import traceback
@@ -374,45 +374,112 @@ def execute(exp: LoadedExperiment, out: Path, jobs: int = -1, scheduler: str | N
     """Run every run not yet ok (missing or failed), write each as it arrives, then rewrite
     ``runs.parquet``. Returns the status.
 
-    Runs go to worker processes, never to this one: a pool of ``jobs`` local workers, or the
-    Dask cluster at ``scheduler`` ('local': a LocalCluster here). A run that kills its worker
-    (the OOM killer, a segfault in compiled code) cannot be told from the other runs in flight
-    on that pool, so all of them are set aside and the sweep goes on in a fresh pool (Dask
-    names the task itself, after its ``allowed-failures``). Once the rest are done, each
-    set-aside run is run again alone, in a one-worker pool (Dask: alone on the cluster): one
-    that kills its worker there is recorded as failed (``worker died``), the others normally.
+    Runs are spread by joblib: its loky process pool over ``jobs`` local workers, or joblib's
+    Dask backend on the cluster at ``scheduler`` ('local': a LocalCluster here). Each run is
+    made in a child process of its worker (:func:`run_isolated`), so a run that kills its
+    process (the OOM killer, a crash in compiled code) is recorded as failed and the worker,
+    the pool and the sweep go on (joblib's Dask backend never returns when a worker dies).
     Running the same command again retries failed runs; ok runs are never recomputed.
 
     The model is imported and the scheduler address checked and connected to before anything
     is written. ``progress(record, done, total)`` is called after each run is written.
     """
+    from joblib import Parallel, delayed, parallel_config
+
     check_model(exp)
     _check_address(scheduler)
     workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
     if scheduler is None or scheduler == "local":
         exp.check_memory(workers)  # refuse, with the figure, a job count that cannot fit
-    pool = _Pool.open(scheduler, workers, jobs)
-    interrupted = True
+    client, cluster = _connect(scheduler, jobs)
     try:
         all_tasks = prepare(exp, out)
         done = finished(out)
         todo = [t for t in all_tasks if done.get(t.index, {}).get("status") != "ok"]
-        count = itertools.count(1)
-
-        def store(record: dict) -> None:
-            """Write one run's record (atomically) and report progress."""
-            write_atomic(run_path(out, record["index"]),
-                         (json.dumps(record, indent=1) + "\n").encode())
-            if progress is not None:
-                progress(record, next(count), len(todo))
-
-        for task in pool.run(todo, store):
-            store(pool.run_alone(task))
-        interrupted = False
+        config = (parallel_config(backend="dask") if client is not None
+                  else parallel_config(backend="loky", n_jobs=jobs))
+        with config:
+            runner = Parallel(n_jobs=-1 if client is not None else jobs,
+                              return_as="generator_unordered")
+            for count, record in enumerate(runner(delayed(run_isolated)(t) for t in todo),
+                                           start=1):
+                write_atomic(run_path(out, record["index"]),
+                             (json.dumps(record, indent=1) + "\n").encode())
+                if progress is not None:
+                    progress(record, count, len(todo))
     finally:
-        pool.close(abort=interrupted)
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
     write_atomic(out / TABLE, _parquet(experiments_table(out)))
     return status(out)
+
+
+def run_isolated(task: Task) -> dict:
+    """:func:`run_one` in a forked child process: if the run kills its process, the worker
+    survives and the run comes back as a failed record. Where fork is unavailable (Windows),
+    the run is made in the worker itself."""
+    if not hasattr(os, "fork"):
+        return run_one(task)
+    if task.model == "vsim":
+        importlib.import_module("vsim.model")  # once in the worker, not in every child
+    else:
+        _model_function(task.model)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, send the record, leave without cleanup handlers
+        code = 0
+        try:
+            os.close(read)
+            _die_with_parent()
+            data = pickle.dumps(run_one(task))
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(data)
+        except BaseException:  # noqa: BLE001 - the parent reports a run with no record
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    _, status_code = os.waitpid(pid, 0)
+    if data:
+        return pickle.loads(data)
+    return _died(task, status_code)
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this child if its worker dies (an interrupted sweep leaves
+    no orphan runs behind). Elsewhere a no-op."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _died(task: Task, status_code: int) -> dict:
+    """The record of a run whose process stopped before returning anything."""
+    if os.WIFSIGNALED(status_code):
+        number = os.WTERMSIG(status_code)
+        try:
+            import signal
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        how = f"was killed by {name}"
+    else:
+        how = f"exited with code {os.WEXITSTATUS(status_code)}"
+    return {"index": task.index, "sample": task.sample, "portfolio": task.portfolio,
+            "replicate": task.replicate, "seed": task.seed, "parameters": task.values,
+            "versions": _versions(), "status": "failed",
+            "error": f"the run's process {how} before returning a result (out of memory? a "
+                     f"crash in compiled code?)",
+            "traceback": "", "simulation_seconds": None, "seconds": None}
 
 
 _ADDRESS = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})")
@@ -430,183 +497,29 @@ def _check_address(scheduler: str | None) -> None:
             f"this machine"])
 
 
-def _death_types(dask: bool) -> tuple[type[BaseException], ...]:
-    """Exceptions meaning a worker process died under a run (loky's, or Dask's)."""
-    if dask:
-        from distributed import KilledWorker
-        return (KilledWorker,)
-    from joblib.externals.loky.process_executor import BrokenProcessPool
-    return (BrokenProcessPool,)  # TerminatedWorkerError is one
-
-
-def _died(task: Task, exc: BaseException) -> dict:
-    """The record of a run that killed its worker even when run alone."""
-    detail = " ".join(f"{type(exc).__name__}: {exc}".split())
-    codes = re.search(r"exit codes of the workers are (\{[^}]*\})", detail)
-    how = f" with exit code {codes[1].strip('{}')}" if codes else ""
-    return {"index": task.index, "sample": task.sample, "portfolio": task.portfolio,
-            "replicate": task.replicate, "seed": task.seed, "parameters": task.values,
-            "versions": _versions(), "status": "failed",
-            "error": f"worker died: the process running this run stopped{how}, also when the "
-                     f"run ran alone (out of memory? a crash in compiled code?)",
-            "traceback": detail, "simulation_seconds": None, "seconds": None}
-
-
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS",
-                "NUMEXPR_NUM_THREADS")
-
-
-class _Pool:
-    """Worker processes for runs: loky's reusable pool here, or a Dask cluster."""
-
-    def __init__(self, workers: int, client=None, cluster=None):
-        self.workers = workers
-        self.client = client
-        self.cluster = cluster
-        self.deaths = _death_types(client is not None)
-        self.futures: dict[int, object] = {}  # in flight, to cancel on an interruption
-        self.executor = None
-        self._capacity = (0.0, 2)
-
-    @classmethod
-    def open(cls, scheduler: str | None, workers: int, jobs: int) -> _Pool:
-        """A local pool, or a connection to the cluster (ScenarioError if it cannot be had)."""
-        if scheduler is None:
-            return cls(workers)
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError as exc:
-            raise ScenarioError("--scheduler", [
-                f"--scheduler = {scheduler!r}: needs dask.distributed, which cannot be "
-                f"imported ({exc}); install it, or leave --scheduler out"]) from None
-        if scheduler == "local":
-            # Every worker death fails its tasks at once: the runs set aside are then run
-            # alone, which tells the culprit from its neighbours.
-            cluster = LocalCluster(n_workers=jobs if jobs and jobs > 0 else None,
-                                   threads_per_worker=1, processes=True,
-                                   dashboard_address=None,
-                                   scheduler_kwargs={"allowed_failures": 0})
-            return cls(workers, Client(cluster), cluster)
-        try:
-            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-        except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, handshake errors
-            detail = " ".join(f"{type(exc).__name__}: {exc}".split())
-            raise ScenarioError("--scheduler", [
-                f"--scheduler = {scheduler!r}: cannot connect within {SCHEDULER_TIMEOUT:g} s "
-                f"({detail}); give tcp://HOST:PORT of a running Dask scheduler, or 'local'"]
-            ) from None
-        return cls(workers, client)
-
-    def capacity(self) -> int:
-        """How many runs to keep in flight: two per worker (Dask: per thread, re-read every
-        few seconds as a cluster may grow)."""
-        if self.client is None:
-            return 2 * self.workers
-        read, value = self._capacity
-        if time.monotonic() - read > 5:
-            value = 2 * max(1, sum(self.client.nthreads().values()))
-            self._capacity = (time.monotonic(), value)
-        return value
-
-    def submit(self, task: Task, workers: int | None = None):
-        """Start one run; returns its future."""
-        if self.client is not None:
-            future = self.client.submit(run_one, task, pure=False)
-        else:
-            future = self._executor(workers or self.workers).submit(run_one, task)
-        self.futures[task.index] = future
-        return future
-
-    def _executor(self, workers: int):
-        """loky's reusable pool with ``workers`` processes (a fresh one if the last broke),
-        thread pools inside limited as joblib limits them (cores // pool size)."""
-        from joblib.externals.loky import cpu_count, get_reusable_executor
-
-        threads = str(max(cpu_count() // self.workers, 1))
-        env = {var: os.environ.get(var, threads) for var in _THREAD_VARS}
-        env.setdefault("ENABLE_IPC", os.environ.get("ENABLE_IPC", "1"))
-        self.executor = get_reusable_executor(max_workers=workers, timeout=300, env=env)
-        return self.executor
-
-    def run(self, tasks: list[Task], store) -> list[Task]:
-        """Run ``tasks``, passing each record to ``store``; return the runs set aside because
-        a worker died while they were in flight."""
-        pending = list(reversed(tasks))
-        in_flight: dict[int, Task] = {}
-        aside: dict[int, Task] = {}
-        arrived: queue.Queue = queue.Queue()
-        idle_deaths = 0
-        while pending or in_flight:
-            while pending and len(in_flight) < self.capacity():
-                task = pending.pop()
-                try:
-                    future = self.submit(task)
-                except self.deaths:  # the pool broke before its futures said so
-                    pending.append(task)
-                    idle_deaths = self._lose(in_flight, aside, idle_deaths)
-                    continue
-                in_flight[task.index] = task
-                future.add_done_callback(lambda f, t=task: arrived.put((t, f)))
-            task, future = _next(arrived)
-            if self.futures.get(task.index) is future:
-                del self.futures[task.index]  # a Dask result is freed once nothing holds it
-            try:
-                record = future.result()
-            except self.deaths:
-                if task.index not in in_flight:
-                    continue  # already set aside with the others of its pool
-                if self.client is not None:  # Dask names the task that was on the worker
-                    aside[task.index] = in_flight.pop(task.index)
-                else:
-                    idle_deaths = self._lose(in_flight, aside, idle_deaths)
-                continue
-            if in_flight.pop(task.index, None) is None and aside.pop(task.index, None) is None:
-                continue  # a stale duplicate
-            idle_deaths = 0
-            store(record)
-        return sorted(aside.values(), key=lambda t: t.index)
-
-    def _lose(self, in_flight: dict, aside: dict, idle_deaths: int) -> int:
-        """A local pool broke: set its runs aside (a fresh pool is made on the next submit).
-        A pool that keeps breaking with nothing in flight is a broken set-up, not a run."""
-        idle_deaths = 0 if in_flight else idle_deaths + 1
-        if idle_deaths > 3:
-            raise RuntimeError("the worker processes keep dying before running anything")
-        aside.update(in_flight)
-        in_flight.clear()
-        return idle_deaths
-
-    def run_alone(self, task: Task) -> dict:
-        """Run one set-aside run with nothing else in flight, in a one-worker pool."""
-        try:
-            return self.submit(task, workers=1).result()
-        except self.deaths as exc:
-            return _died(task, exc)
-        finally:
-            self.futures.pop(task.index, None)
-
-    def close(self, abort: bool) -> None:
-        """Let go of the workers; on an interruption, stop the runs still in flight."""
-        try:
-            if abort and self.executor is not None:
-                self.executor.shutdown(wait=False, kill_workers=True)
-            elif abort and self.client is not None and self.futures:
-                self.client.cancel(list(self.futures.values()))
-        finally:
-            if self.client is not None:
-                self.client.close()
-            if self.cluster is not None:
-                self.cluster.close()
-
-
-def _next(arrived: queue.Queue):
-    """The next finished future, waiting in short steps so that Ctrl-C is noticed."""
-    while True:
-        try:
-            return arrived.get(timeout=0.2)
-        except queue.Empty:
-            continue
+def _connect(scheduler: str | None, jobs: int):
+    """(client, cluster) for joblib's Dask backend, or (None, None) for local workers; a
+    ScenarioError if the scheduler cannot be reached."""
+    if scheduler is None:
+        return None, None
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ScenarioError("--scheduler", [
+            f"--scheduler = {scheduler!r}: needs dask.distributed, which cannot be "
+            f"imported ({exc}); install it, or leave --scheduler out"]) from None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=jobs if jobs and jobs > 0 else None,
+                               threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(cluster), cluster
+    try:
+        return Client(scheduler, timeout=SCHEDULER_TIMEOUT), None
+    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, handshake errors
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise ScenarioError("--scheduler", [
+            f"--scheduler = {scheduler!r}: cannot connect within {SCHEDULER_TIMEOUT:g} s "
+            f"({detail}); give tcp://HOST:PORT of a running Dask scheduler, or 'local'"]
+        ) from None
 
 
 def results_table(out: Path) -> pd.DataFrame:

@@ -60,8 +60,9 @@ def counting_model(parameters: dict, seed: int) -> dict[str, float]:
 
 
 def crashing_model(parameters: dict, seed: int) -> dict[str, float]:
-    """Kills its own process (SIGKILL, as the OOM killer would) for x > 0.8: a run that takes
-    its worker down with it (worker-death tests). Never call it in the driver process."""
+    """Kills its own process (SIGKILL, as the OOM killer would) for x > 0.8: a run that dies
+    (sweeps make each run in a child process, so the worker survives). Never call it directly
+    in a process you want to keep."""
     import os
     import signal
 
