@@ -127,7 +127,8 @@ high = {math.pi}
 
 def test_sobol_pipeline_recovers_ishigami_indices(tmp_path):
     out = tmp_path / "out"
-    execute(load_experiment(write(tmp_path, ISHIGAMI)), out, jobs=2)
+    # isolate=False: Ishigami takes microseconds, a fork per run would take most of the time
+    execute(load_experiment(write(tmp_path, ISHIGAMI)), out, jobs=2, isolate=False)
     idx = analyse(out).tables["indices"].set_index("parameter")
     truth = ishigami_indices()
     for name in ("x1", "x2", "x3"):
@@ -296,7 +297,7 @@ def test_noise_is_not_counted_as_sensitivity(tmp_path):
             .replace("samples = 1024", "samples = 256")
             + '\n[[parameters]]\npath = "x4"\nlow = 0\nhigh = 1\n')
     out = tmp_path / "out"
-    execute(load_experiment(write(tmp_path, text)), out, jobs=1)
+    execute(load_experiment(write(tmp_path, text)), out, jobs=1, isolate=False)
     runs = results_table(out)
     size = 2 * 4 + 2 if "second_order = true" in text else 4 + 2
     seeds = runs.groupby(runs["sample"] // size)["seed"].nunique()
