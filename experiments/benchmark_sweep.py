@@ -12,6 +12,10 @@ Measures, for the default borough (43,900 young people, five years after a two-y
   - the projected wall time of the issue's target design, a 10-parameter Sobol design with 512
     base samples and second-order indices (512 × 22 = 11,264 runs), on this machine with 2 jobs.
 
+Both sweeps make each run in the worker itself (``isolate=False``), as a sweep on several
+workers does until a run kills its worker; a one-job sweep from the command line makes each
+run in a child process instead, which costs ~8% more per run (a fresh process's page faults).
+
 The numba cache and the worker pool are warmed first (loky keeps a pool's workers between
 sweeps), so the figures are those of a long sweep, not of worker start-up; the sweep's
 fixed costs (design, resolved scenarios, runs.parquet) are shared by its ``--runs`` runs.
@@ -61,7 +65,7 @@ def sweep_seconds(path: Path, out: Path, jobs: int) -> tuple[float, list[dict]]:
 
     exp = load_experiment(path)
     started = time.perf_counter()
-    execute(exp, out, jobs=jobs)
+    execute(exp, out, jobs=jobs, isolate=False)  # the multi-worker path, for both sweeps
     wall = time.perf_counter() - started
     records = list(finished(out).values())
     failed = [r["error"] for r in records if r["status"] != "ok"]
