@@ -277,6 +277,10 @@ def test_cli_compare_writes_tables_and_plots_and_rejects_bad_input(tmp_path):
                        {"mentoring.toml": mentoring}),
         "horizon": (["compare", QUICK, "long.toml", "--out", "o"],
                     {"long.toml": quick_text.replace("years = 2", "years = 3")}),
+        # one file: its portfolio against the same file without interventions
+        "alone": (["compare", "mentoring.toml", "--replicates", "2", "--jobs", "1", "--quiet"],
+                  {"mentoring.toml": mentoring}),
+        "alone_empty": (["compare", QUICK, "--replicates", "2"], {}),
     }
     procs, trees = {}, {}
     for key, (args, files) in cases.items():
@@ -321,8 +325,23 @@ def test_cli_compare_writes_tables_and_plots_and_rejects_bad_input(tmp_path):
     assert set(tidy["scenario"]) == {"same-name"} and set(tidy["seed"]) == {3, 4}
     assert "incidents averted" not in stdout
 
+    # one file alone: the baseline is that file without interventions, on the same seeds, so
+    # the figures equal those of the two-file comparison above
+    code, stdout, stderr = res["alone"]
+    assert code == 0, stderr
+    out = tmp_path / "alone" / "results" / "compare-quick-mentoring_no_interventions"
+    alone = pd.read_parquet(out / "summary.parquet")
+    assert set(alone["scenario"]) == {"quick-mentoring"}
+    assert (out / "scenarios" / "quick-mentoring_no_interventions.toml").is_file()
+    assert "[[interventions]]" not in (
+        out / "scenarios" / "quick-mentoring_no_interventions.toml").read_text()
+    merged = alone.merge(summary, on=["scenario", "outcome"], suffixes=("_alone", "_two"))
+    assert len(merged) == len(summary)
+    assert (merged["mean_alone"].fillna(-1) == merged["mean_two"].fillna(-1)).all()
+
     for key, needles in (("misspelt", ["bad.toml", "justice.p_chrage",
                                        "Did you mean 'p_charge'"]),
+                         ("alone_empty", ["interventions", "nothing to compare"]),
                          ("replicates", ["--replicates", "1", "at least 2"]),
                          ("horizon", ["long.toml", "time (recorded steps)", "differs"])):
         code, stdout, stderr = res[key]

@@ -191,10 +191,12 @@ def _print_summary(results, elapsed: float) -> None:
 
 @app.command("compare")
 def compare_(
-    baseline: Annotated[Path, typer.Argument(help="Baseline scenario TOML file.")],
-    scenarios: Annotated[list[Path], typer.Argument(
+    baseline: Annotated[Path, typer.Argument(help=(
+        "Baseline scenario TOML file; or, given alone, a scenario to compare with itself "
+        "without its interventions."))],
+    scenarios: Annotated[Optional[list[Path]], typer.Argument(
         help="Scenario TOML files to compare with the baseline (typically the baseline plus "
-             "interventions).")],
+             "interventions).", show_default=False)] = None,
     replicates: Annotated[int, typer.Option(
         "--replicates", "-n", help="Seeds per scenario: root seed + 0..N-1, the same for "
                                    "every scenario.")] = 10,
@@ -209,11 +211,14 @@ def compare_(
 ) -> None:
     """Compare scenarios with a baseline on common random numbers, over replicates.
 
-    Writes the comparison, summary and timeseries tables and two plots into --out.
+    Writes the comparison, summary and timeseries tables and two plots into --out. Given one
+    file, compares its portfolio with doing nothing: the same file without interventions.
     """
     failed = False
     loaded = []
-    for path in [baseline, *scenarios]:
+    alone = not scenarios
+    scenarios = [baseline] if alone else list(scenarios)
+    for path in ([baseline] if alone else [baseline, *scenarios]):
         try:
             loaded.append(load_scenario(path))
         except ScenarioError as exc:
@@ -226,6 +231,14 @@ def compare_(
         raise typer.Exit(EXIT_BAD_INPUT)
     from vsim.compare import comparability_problems, unique_labels
 
+    if alone:
+        if not loaded[0].interventions:
+            _fail(ScenarioError(str(baseline), [
+                "interventions: none in this file, so there is nothing to compare with doing "
+                "nothing; give a baseline and one or more scenarios, or a file with "
+                "[[interventions]]"]))
+        loaded.insert(0, with_changes(loaded[0], {"interventions": [],
+                                                  "name": f"{loaded[0].name}_no_interventions"}))
     base, others = loaded[0], loaded[1:]
     try:
         if not 2 <= replicates <= MAX_REPLICATES:
@@ -253,7 +266,8 @@ def compare_(
     from vsim.compare import compare
 
     labels = unique_labels([sc.name for sc in loaded],
-                           [path.stem for path in [baseline, *scenarios]])
+                           [path.stem for path in [baseline, *scenarios]] if not alone
+                           else [f"{baseline.stem}_no_interventions", baseline.stem])
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet, unit="runs",
                          label="comparing")
     started = time.perf_counter()
