@@ -415,7 +415,7 @@ def analyse(
     for name, table in result.tables.items():
         out.print(f"\n[bold]{name}[/]")
         out.print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)  # rows stay whole in files
     target = write_analysis(result, folder, csv=csv)
     out.print(f"\nanalysis written to {target}", highlight=False)
 
