@@ -412,6 +412,8 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
     """
     from joblib import Parallel, delayed
 
+    from vsim.workers import quiet_worker_recycling
+
     if replicates < 2:
         raise ValueError(f"replicates = {replicates}: need at least 2 for an interval")
     scenarios = list(scenarios)
@@ -437,6 +439,7 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
     if n_jobs == 1:
         results = (_simulate_task(k, sc, s) for k, sc, s in tasks)
     else:
+        quiet_worker_recycling()
         results = Parallel(n_jobs=n_jobs, return_as="generator")(
             delayed(_simulate_task)(k, sc, s) for k, sc, s in tasks)
     for done, (k, s, summary) in enumerate(results, start=1):

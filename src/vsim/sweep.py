@@ -33,6 +33,7 @@ import pandas as pd
 from vsim.experiment import OUTCOMES, LoadedExperiment, block_size, run_seed
 from vsim.loading import ScenarioError
 from vsim.results import versions, write_atomic
+from vsim.workers import quiet_worker_recycling
 
 RUNS = "runs"
 TABLE = "runs.parquet"
@@ -399,6 +400,7 @@ def execute(exp: LoadedExperiment, out: Path, jobs: int = -1, scheduler: str | N
         exp.check_memory(workers)  # refuse, with the figure, a job count that cannot fit
     client, cluster = _connect(scheduler, jobs)
     isolated = isolate and (client is not None or workers == 1)
+    quiet_worker_recycling()
     try:
         all_tasks = prepare(exp, out)
         done = finished(out)
