@@ -10,7 +10,9 @@ Measures, for the default borough (43,900 young people, five years after a two-y
   - the overhead per run outside the simulation: serial wall time per run minus the mean
     simulation time, as a share of the simulation (means on both sides);
   - the projected wall time of the issue's target design, a 10-parameter Sobol design with 512
-    base samples and second-order indices (512 × 22 = 11,264 runs), on this machine with 2 jobs.
+    base samples and second-order indices (512 × 22 = 11,264 runs), on this machine with 2 jobs;
+  - where a borough run's time goes (building the world, then each process), against the
+    core-seconds a run may take for that target.
 
 Both sweeps make each run in the worker itself (``isolate=False``), as a sweep on several
 workers does until a run kills its worker; a one-job sweep from the command line makes each
@@ -74,6 +76,25 @@ def sweep_seconds(path: Path, out: Path, jobs: int) -> tuple[float, list[dict]]:
     return wall, records
 
 
+def where_a_run_goes(runs: int = 3) -> dict[str, float]:
+    """Mean seconds per borough run in building the world and in each process (from
+    ``ViolenceModel.phase_seconds``), in this process, as a sweep's worker makes a run."""
+    from vsim.loading import load_scenario
+    from vsim.model import ViolenceModel
+
+    scenario = load_scenario(HERE.parent / "scenarios" / "borough.toml")
+    totals: dict[str, float] = {}
+    for seed in range(1, runs + 1):
+        started = time.perf_counter()
+        model = ViolenceModel(scenario, seed=seed, tables=False)
+        totals["build the world"] = (totals.get("build the world", 0.0)
+                                     + time.perf_counter() - started)
+        model.run()
+        for name, seconds in model.phase_seconds.items():
+            totals[name] = totals.get(name, 0.0) + seconds
+    return {name: seconds / runs for name, seconds in totals.items()}
+
+
 def main() -> None:
     """Run the benchmark and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -90,6 +111,7 @@ def main() -> None:
         serial_wall, records = sweep_seconds(path, folder / "serial", 1)
         sweep_seconds(experiment_file(warm, 2), warm / "out2", 2)
         parallel_wall, _ = sweep_seconds(path, folder / "parallel", 2)
+    phases = where_a_run_goes()
     sim = statistics.fmean(r["simulation_seconds"] for r in records)
     whole = statistics.fmean(r["seconds"] for r in records)
     per_run_serial = serial_wall / args.runs
@@ -106,6 +128,9 @@ def main() -> None:
         "target_runs": TARGET_RUNS,
         "target_projected_hours": TARGET_RUNS * per_run_parallel / 3600,
         "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "seconds_per_run_by_phase": phases,
+        # core-seconds a run may take for the target: 2 cores for an hour, at this efficiency
+        "target_budget_core_s_per_run": 2 * 3600 * efficiency / TARGET_RUNS,
     }
     lines = [
         "# vsim sweep benchmark", "",
@@ -123,6 +148,17 @@ def main() -> None:
         f"| Sobol, 10 parameters, N = 512, second order ({TARGET_RUNS:,} runs), 2 jobs "
         f"(target < 1 h) | "
         f"{result['target_projected_hours']:.1f} h projected |",
+    ]
+    total = sum(phases.values())
+    lines += [
+        "", f"## Where a borough run goes (mean of 3 runs in one process, {total:.2f} s)", "",
+        f"The target leaves {result['target_budget_core_s_per_run']:.2f} core-seconds a run "
+        f"(2 cores × 1 hour × {efficiency:.0%} efficiency / {TARGET_RUNS:,} runs).", "",
+        "| phase | seconds per run | share |", "|---|---:|---:|",
+        *[f"| {name} | {seconds:.3f} | {seconds / total:.0%} |"
+          for name, seconds in sorted(phases.items(), key=lambda kv: -kv[1])],
+        f"| all but rewiring | {total - phases.get('rewiring', 0.0):.3f} | "
+        f"{(total - phases.get('rewiring', 0.0)) / total:.0%} |",
     ]
     out = HERE / "results"
     out.mkdir(exist_ok=True)
