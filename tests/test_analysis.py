@@ -27,6 +27,7 @@ from vsim.experiment import load_experiment
 from vsim.loading import ScenarioError
 from vsim.report import build_report
 from vsim.sweep import execute, results_table
+from test_sweep import FAILING  # one failing-model experiment for both files
 
 VERSIONS = {"vsim": "0.1.0", "python": "3.11.9", "numpy": "2.1.0"}
 
@@ -261,25 +262,6 @@ def test_morris_sigma_interval_is_the_standard_error_of_a_standard_deviation():
 
 
 # ------------------------------------------------------------------------- drop-missing
-FAILING = """
-name = "failing"
-model = "vsim.testing:failing_model"
-outcomes = ["y"]
-[design]
-method = "morris"
-samples = 8
-levels = 4
-[[parameters]]
-path = "x"
-low = 0
-high = 1
-[[parameters]]
-path = "z"
-low = 0
-high = 1
-"""
-
-
 def test_drop_missing_note_names_the_trajectories_and_counts_all_their_runs(tmp_path):
     exp_path = tmp_path / "exp.toml"
     exp_path.write_text(FAILING)
