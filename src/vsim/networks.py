@@ -176,26 +176,16 @@ def _seek_loop(order, start, per_missing, fixed_tries, slack, partner, kind, deg
             j = school_members[pick] if use_school else nbhd_members[pick]
             if j == i or alive[j] == 0 or degree[j] >= target[j] + slack or degree[j] >= cap:
                 continue
-            tied = False
-            for s in range(degree[i]):
-                if partner[i, s] == j:
-                    tied = True
-                    break
-            if tied:
+            if has_tie(partner, degree, i, j):
                 continue
             d_level = abs(np.float64(level[i]) - np.float64(level[j]))
             d_risk = abs(np.float64(risk_score[i]) - np.float64(risk_score[j]))
             accept = np.exp(-homophily_risk * d_risk - homophily_involvement * d_level)
             if accept < 1.0 and draw(key, step, pid[i], base + np.uint64(3)) >= accept:
                 continue
-            tie_kind = TIE_SCHOOL if use_school else TIE_NEIGHBOURHOOD
-            partner[i, degree[i]] = j
-            kind[i, degree[i]] = tie_kind
-            degree[i] += 1
-            partner[j, degree[j]] = i
-            kind[j, degree[j]] = tie_kind
-            degree[j] += 1
-            added += 1
+            if add_tie(partner, kind, degree, i, j,
+                       TIE_SCHOOL if use_school else TIE_NEIGHBOURHOOD):
+                added += 1
     return added
 
 
