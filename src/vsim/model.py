@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable
 import mesa
 import numpy as np
 
+from vsim import delivery
 from vsim.agents import CountyLine, Place, YoungPerson
+from vsim.budget import fund
 from vsim.builder import build_pools, build_world
 from vsim.networks import build_pool
 from vsim.processes.base import Process
@@ -69,12 +71,9 @@ class ViolenceModel(mesa.Model):
         self.incidents = IncidentBuffer.empty(max(256, self.people.capacity // 200))
         self.possession_by_nbhd = np.zeros(self.world.nbhd_share.shape[0], np.int64)
         self.rebuild_place_pool()
-        from vsim import interventions as library
-        from vsim.budget import fund
-
         funded, self.budget_report = fund(scenario)
         self.service_strength = 1.0
-        self.interventions = library.build(funded, self) + list(interventions)
+        self.interventions = delivery.build(funded, self) + list(interventions)
         self.processes = [cls(self) for cls in self.PLAN]
         self.lines_agents = [CountyLine(self, i) for i in range(self.lines.active.shape[0])]
         self.place_agents = [Place(self, i) for i in range(self.world.places.kind.shape[0])]

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from vsim.fields import Age, Caseload, Duration, Money, Probability, Staff
 from vsim.interventions.base import Effects, InterventionSpec, Level, Targeting
 
 
@@ -21,15 +22,15 @@ class TargetedSupportSpec(InterventionSpec):
 
     type: Literal["targeted_support"] = "targeted_support"
     levels: tuple[Level, ...] = ("at_risk", "involved", "entrenched")
-    max_age: int = Field(19, ge=10, le=24, description="Assumption.")
+    max_age: Age = Field(19, description="Assumption.")
     targeting: Targeting = "risk_score"
-    visible_share: float = Field(0.5, ge=0, le=1, description=(
+    visible_share: Probability = Field(0.5, description=(
         "Share of risk factors the partnership sees. Assumption: about half without a data "
         "sharing agreement; set 0.9 for an integrated data set (Somerset)."))
-    staff: float = Field(3.0, ge=0, le=100_000, description="Adolescent intervention workers.")
-    caseload: float = Field(12.0, ge=0, le=1_000_000, description="Assumption.")
-    duration_weeks: float = Field(26.0, gt=0, le=520, description="Assumption.")
+    staff: Staff = Field(3.0, description="Adolescent intervention workers.")
+    caseload: Caseload = Field(12.0, description="Assumption.")
+    duration_weeks: Duration = Field(26.0, description="Assumption.")
     effects: Effects = Field(Effects(rel_perpetration=0.75, rel_entry=0.8), description=(
         "YEF: CBT high impact (30%+), EVIDENCE §7; 25% taken for key-worker support with CBT."))
-    cost_per_staff_per_year: float = Field(38_000.0, ge=0, description="Assumption.")
-    cost_fixed_per_year: float = Field(30_000.0, ge=0, description="Analyst time. Assumption.")
+    cost_per_staff_per_year: Money = Field(38_000.0, description="Assumption.")
+    cost_fixed_per_year: Money = Field(30_000.0, description="Analyst time. Assumption.")

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from vsim.fields import Age, Caseload, Duration, Money, Probability, Staff
 from vsim.interventions.base import Effects, InterventionSpec, Level, Targeting
 
 
@@ -21,15 +22,15 @@ class DiversionaryActivitiesSpec(InterventionSpec):
 
     type: Literal["diversionary_activities"] = "diversionary_activities"
     levels: tuple[Level, ...] = ("at_risk", "involved")
-    max_age: int = Field(19, ge=10, le=24, description="Youth provision. Assumption.")
+    max_age: Age = Field(19, description="Youth provision. Assumption.")
     targeting: Targeting = "risk_score"
-    staff: float = Field(5.0, ge=0, le=100_000, description="Seed: five organisations.")
-    caseload: float = Field(20.0, ge=0, le=1_000_000, description="Assumption.")
-    duration_weeks: float = Field(26.0, gt=0, le=520, description="Assumption.")
-    p_engage: float = Field(0.7, ge=0, le=1, description="Assumption.")
-    p_dropout_weekly: float = Field(0.02, ge=0, le=1, description="Assumption.")
+    staff: Staff = Field(5.0, description="Seed: five organisations.")
+    caseload: Caseload = Field(20.0, description="Assumption.")
+    duration_weeks: Duration = Field(26.0, description="Assumption.")
+    p_engage: Probability = Field(0.7, description="Assumption.")
+    p_dropout_weekly: Probability = Field(0.02, description="Assumption.")
     effects: Effects = Field(Effects(rel_perpetration=0.9, rel_exposure=0.85), description=(
         "Assumption: less time at risky places and with involved peers; YEF rates sports high "
         "but with low confidence, so a cautious 10% is taken."))
-    cost_per_staff_per_year: float = Field(30_000.0, ge=0, description="Assumption.")
-    cost_fixed_per_year: float = Field(20_000.0, ge=0, description="Venues. Assumption.")
+    cost_per_staff_per_year: Money = Field(30_000.0, description="Assumption.")
+    cost_fixed_per_year: Money = Field(20_000.0, description="Venues. Assumption.")

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from vsim.fields import Caseload, Duration, HalfLife, Money, Probability, Staff
 from vsim.interventions.base import Effects, InterventionSpec, Level, Targeting
 
 
@@ -22,18 +23,18 @@ class MentoringSpec(InterventionSpec):
     levels: tuple[Level, ...] = Field(("at_risk", "involved", "entrenched"), description=(
         "Medium to high risk young people (seed: Spark2Life)."))
     targeting: Targeting = "risk_score"
-    staff: float = Field(3.0, ge=0, le=100_000, description=(
+    staff: Staff = Field(3.0, description=(
         "Mentors. Assumption: 3 mentors × 10 = the seed's ~30 young people."))
-    caseload: float = Field(10.0, ge=0, le=1_000_000, description="Assumption.")
-    duration_weeks: float = Field(26.0, gt=0, le=520, description=(
+    caseload: Caseload = Field(10.0, description="Assumption.")
+    duration_weeks: Duration = Field(26.0, description=(
         "Assumption: six months of weekly mentoring."))
-    p_engage: float = Field(26 / 30, ge=0, le=1, description=(
+    p_engage: Probability = Field(26 / 30, description=(
         "Seed: 26 of about 30 engaged positively (Spark2Life)."))
     effects: Effects = Field(Effects(rel_perpetration=0.79), description=(
         "YEF Toolkit: mentoring reduces violence by 21% on average (EVIDENCE §7)."))
-    half_life_weeks: float = Field(26.0, gt=0, le=5200, description=(
+    half_life_weeks: HalfLife = Field(26.0, description=(
         "Assumption: effects fade over months after mentoring ends."))
-    cost_per_staff_per_year: float = Field(35_000.0, ge=0, description=(
+    cost_per_staff_per_year: Money = Field(35_000.0, description=(
         "A youth worker on the JNC professional range with on-costs, EVIDENCE §7 "
         "(£25,756–£41,663 + London allowance)."))
-    cost_fixed_per_year: float = Field(10_000.0, ge=0, description="Management, assumption.")
+    cost_fixed_per_year: Money = Field(10_000.0, description="Management, assumption.")

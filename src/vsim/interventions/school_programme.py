@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from vsim.fields import Age, Caseload, Duration, HalfLife, Money, Probability, Staff, Weeks
 from vsim.interventions.base import Effects, InterventionSpec, Targeting
 
 
@@ -20,21 +21,21 @@ class SchoolProgrammeSpec(InterventionSpec):
     """A universal programme delivered to whole year groups."""
 
     type: Literal["school_programme"] = "school_programme"
-    min_age: int = Field(11, ge=10, le=24, description="Secondary school. Assumption.")
-    max_age: int = Field(15, ge=10, le=24, description="Years 7–11. Assumption.")
+    min_age: Age = Field(11, description="Secondary school. Assumption.")
+    max_age: Age = Field(15, description="Years 7–11. Assumption.")
     in_school: Literal["any", "yes", "no"] = "yes"
     targeting: Targeting = "universal"
-    staff: float = Field(10.0, ge=0, le=100_000, description="Teachers/trainers (FTE).")
-    caseload: float = Field(300.0, ge=0, le=1_000_000, description=(
+    staff: Staff = Field(10.0, description="Teachers/trainers (FTE).")
+    caseload: Caseload = Field(300.0, description=(
         "Pupils per trainer at once: 10 × 300 = 3,000 at a time, ~10,000 a year with "
         "12-week courses (seed: ~10,000 pupils)."))
-    referral_delay_weeks: float = Field(0.0, ge=0, le=520, description="Whole classes.")
-    duration_weeks: float = Field(12.0, gt=0, le=520, description="A school term.")
-    p_engage: float = Field(0.95, ge=0, le=1, description="Attendance. Assumption.")
-    p_dropout_weekly: float = Field(0.0, ge=0, le=1, description="Whole classes.")
+    referral_delay_weeks: Weeks = Field(0.0, description="Whole classes.")
+    duration_weeks: Duration = Field(12.0, description="A school term.")
+    p_engage: Probability = Field(0.95, description="Attendance. Assumption.")
+    p_dropout_weekly: Probability = Field(0.0, description="Whole classes.")
     effects: Effects = Field(Effects(rel_perpetration=0.95, rel_entry=0.9), description=(
         "Assumption: YEF low-impact band (2–9%) per pupil for universal delivery."))
-    half_life_weeks: float = Field(52.0, gt=0, le=5200, description="Assumption.")
-    cost_per_participant: float = Field(40.0, ge=0, description="Per pupil. Assumption.")
-    cost_per_staff_per_year: float = Field(0.0, ge=0, description="Within teachers' time.")
-    cost_fixed_per_year: float = Field(50_000.0, ge=0, description="Materials, licences.")
+    half_life_weeks: HalfLife = Field(52.0, description="Assumption.")
+    cost_per_participant: Money = Field(40.0, description="Per pupil. Assumption.")
+    cost_per_staff_per_year: Money = Field(0.0, description="Within teachers' time.")
+    cost_fixed_per_year: Money = Field(50_000.0, description="Materials, licences.")

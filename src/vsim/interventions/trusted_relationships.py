@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from vsim.fields import Age, Caseload, Duration, HalfLife, Money, Probability, Staff
 from vsim.interventions.base import Effects, InterventionSpec, Level, Targeting
 
 
@@ -24,25 +25,25 @@ class TrustedRelationshipsSpec(InterventionSpec):
     type: Literal["trusted_relationships"] = "trusted_relationships"
     strand: Literal["at_risk", "exploited"] = Field("at_risk", description=(
         "Strand 1 (at risk of exploitation) or strand 2 (already exploited)."))
-    max_age: int = Field(17, ge=10, le=24, description="Seed: ages 10–17.")
-    min_age: int = Field(10, ge=10, le=24, description="Seed: ages 10–17.")
+    max_age: Age = Field(17, description="Seed: ages 10–17.")
+    min_age: Age = Field(10, description="Seed: ages 10–17.")
     levels: tuple[Level, ...] = ("at_risk", "involved", "entrenched")
     targeting: Targeting = "risk_score"
-    staff: float = Field(2.5, ge=0, le=100_000, description="Seed: 2.5 FTE coordinators.")
-    caseload: float = Field(8.0, ge=0, le=1_000_000, description=(
+    staff: Staff = Field(2.5, description="Seed: 2.5 FTE coordinators.")
+    caseload: Caseload = Field(8.0, description=(
         "Assumption: >200 young people over 3 years ≈ 70 a year; with 9-month matches, ~20 "
         "at once."))
-    duration_weeks: float = Field(39.0, gt=0, le=520, description="Assumption: 9 months.")
-    p_engage: float = Field(0.8, ge=0, le=1, description="Assumption.")
+    duration_weeks: Duration = Field(39.0, description="Assumption: 9 months.")
+    p_engage: Probability = Field(0.8, description="Assumption.")
     effects: Effects = Field(
         Effects(rel_perpetration=0.7, rel_recruitment=0.5, rel_exploit_exit=1.0),
         description=("A trusted adult: hazard × 0.7 (propensity.trusted_adult, assumption), "
                      "recruitment halved (vulnerability's trusted-adult term, exp(−0.7))."))
-    half_life_weeks: float = Field(52.0, gt=0, le=5200, description=(
+    half_life_weeks: HalfLife = Field(52.0, description=(
         "Assumption: a lasting relationship fades slowly."))
-    cost_fixed_per_year: float = Field(175_000.0, ge=0, description=(
+    cost_fixed_per_year: Money = Field(175_000.0, description=(
         "Derived: seed, £1.1m over 4 years = £275,000 a year, less staff costs."))
-    cost_per_staff_per_year: float = Field(40_000.0, ge=0, description="Assumption.")
+    cost_per_staff_per_year: Money = Field(40_000.0, description="Assumption.")
 
     def model_post_init(self, context) -> None:
         """Strand 2 takes the exploited and speeds their exit (unless set explicitly)."""
