@@ -10,9 +10,10 @@ from vsim.loading import scenario_from_dict
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "scenarios" / "quick.toml"
 
-ONLY_CONTAGION = {"risk_factors": False, "contagion": True, "offending": False,
-                  "victimisation": False, "exploitation": False, "justice": False,
-                  "life_course": False, "rewiring": False}
+ONLY_CONTAGION = {"risk_factors": False, "contagion": True, "involvement": True,
+                  "offending": False, "weapon_carrying": False, "victimisation": False,
+                  "exploitation": False, "justice": False, "life_course": False,
+                  "rewiring": False}
 
 
 def quick(**changes) -> vsim.Scenario:

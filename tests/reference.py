@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from vsim.rng import draw_reference
-from vsim.state import DAYS_PER_YEAR, ENTRENCHED, INVOLVED
+from vsim.vocabulary import DAYS_PER_YEAR, ENTRENCHED, INVOLVED
 
 
 def contagion_step_reference(model) -> tuple[list[float], list[int]]:
@@ -35,7 +35,7 @@ def contagion_step_reference(model) -> tuple[list[float], list[int]]:
             p.domestic_abuse[i])
         if p.place[i] >= 0:
             e += c.rho_place * (100.0 * heat[p.place[i]] / users[p.place[i]])
-        exposure[i] = float(_f32(e * float(p.rel_exposure[i])))
+        exposure[i] = float(_f32(e * float(p.modifier("rel_exposure")[i])))
     levels = [int(x) for x in p.level]
     log1m_beta = math.log1p(-c.beta)
     window = round(12 / weeks)
@@ -46,7 +46,7 @@ def contagion_step_reference(model) -> tuple[list[float], list[int]]:
         pid, lv = int(p.pid[i]), levels[i]
         if lv >= INVOLVED:
             g = c.gamma_entrenched if lv == ENTRENCHED else c.gamma
-            p_desist = 1.0 - (1.0 - g) ** (weeks * float(p.rel_desistance[i]))
+            p_desist = 1.0 - (1.0 - g) ** (weeks * float(p.modifier("rel_desistance")[i]))
             if draw_reference(model.streams["desist"], t, pid, 0) < p_desist:
                 levels[i] = INVOLVED if lv == ENTRENCHED else int(p.at_risk_flag[i])
             elif lv == INVOLVED and c.p_entrench > 0 and t - p.last_offence[i] <= window:
@@ -56,7 +56,7 @@ def contagion_step_reference(model) -> tuple[list[float], list[int]]:
         elif p.custody_until[i] <= t:
             age = min(max(int(p.age_days[i] / DAYS_PER_YEAR) - 10, 0), 14)
             p_bg = min(1.0, c.p_entry_background * float(p.risk_rr[i])
-                       * age_curve[age] * float(p.rel_entry[i]))
+                       * age_curve[age] * float(p.modifier("rel_entry")[i]))
             log_stay = weeks * (math.log1p(-p_bg) if p_bg < 1 else -math.inf)
             log_stay += weeks * exposure[i] * log1m_beta
             if draw_reference(model.streams["entry"], t, pid, 0) < 1 - math.exp(log_stay):

@@ -24,8 +24,8 @@ QUICK = REPO / "scenarios" / "quick.toml"
 # the intervention tables (costs, participants, budget) are written empty when not used
 TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people",
           "snapshots", "costs", "participants", "budget")
-PROCESSES = ("interventions", "contagion", "offending", "victimisation", "exploitation",
-             "justice", "life_course", "rewiring", "record")
+PROCESSES = ("interventions", "contagion", "involvement", "offending", "weapon_carrying",
+             "victimisation", "exploitation", "justice", "life_course", "rewiring", "record")
 
 
 def _vsim_command() -> list[str]:
@@ -209,16 +209,17 @@ def test_schema_to_file_and_stdout(runs):
     assert json.loads(printed.stdout) == schema
 
 
-def test_plan_prints_the_nine_processes_in_order(runs):
+def test_plan_prints_every_process_in_order(runs):
     res = runs["plan"][0]
     assert res.returncode == 0, res.stderr
     lines = [line for line in res.stdout.splitlines() if line.strip()]
-    assert len(lines) == 9
+    assert len(lines) == len(PROCESSES)
     names = [line.split("]", 1)[1].split()[0] for line in lines]
     assert names == list(PROCESSES)
     assert names[0] == "interventions" and names[-1] == "record"
     assert all("[on ]" in line for line in lines)
-    assert [line.split(".")[0].strip() for line in lines] == [str(k) for k in range(1, 10)]
+    assert [line.split(".")[0].strip() for line in lines] == [
+        str(k) for k in range(1, len(PROCESSES) + 1)]
 
 
 def test_plan_marks_switched_off_processes(runs):

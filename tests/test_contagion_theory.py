@@ -13,7 +13,7 @@ import pytest
 
 from helpers import sis_scenario
 from vsim.model import ViolenceModel
-from vsim.state import INVOLVED
+from vsim.vocabulary import INVOLVED
 
 N = 20_000
 GAMMA = 0.1

@@ -25,7 +25,7 @@ from vsim.interventions.base import COMPLETED, DECLINED, DROPPED, ENROLLED, WAIT
 from vsim.interventions.referral_pathway import SEED_ESCALATION
 from vsim.model import ViolenceModel
 from vsim.results import TABLES, collect_results
-from vsim.state import DAYS_PER_YEAR
+from vsim.vocabulary import DAYS_PER_YEAR
 
 INTERVENTION_TABLES = ("costs", "participants", "budget")
 
@@ -74,8 +74,10 @@ def baseline():
 # taken the person off the street), entrenchment and the victim's retaliation; those feedbacks
 # are real consequences of the intervention but not part of the configured effect (with them on
 # the treated offend at about 0.64 of their counterfactual rate, mostly because fewer go into
-# custody). With justice, contagion and victimisation off, each person's hazard depends on the
-# intervention only through rel_perpetration, so the configured 0.5 is what a trial should find.
+# custody). With justice, contagion, involvement and victimisation off, each person's hazard
+# depends on the
+# intervention only through rel_perpetration, so the configured 0.5 is what a trial should find
+# (involvement is frozen too, so both arms keep the level they were randomised at).
 TRIAL_REL = 0.5
 TRIAL = {"type": "mentoring", "name": "trial", "levels": ["involved", "entrenched"],
          "targeting": "random", "max_age": 20, "staff": 1, "caseload": 500, "p_engage": 1.0,
@@ -83,6 +85,7 @@ TRIAL = {"type": "mentoring", "name": "trial", "levels": ["involved", "entrenche
          "effects": {"rel_perpetration": TRIAL_REL}}
 TRIAL_CHANGES = bigger(30_000, **{"time.years": 1.0, "processes.justice": False,
                                   "processes.contagion": False,
+                                  "processes.involvement": False,
                                   "processes.victimisation": False})
 
 
@@ -360,7 +363,7 @@ def test_referral_pathway_applies_the_stage_effect_and_after_care_after_closing(
     for t in run_steps(model):
         live = pathway.slots >= 0
         on = live & (pathway.status == ENROLLED)
-        got = model.people.rel_perpetration[pathway.slots[on]]
+        got = model.people.modifier("rel_perpetration")[pathway.slots[on]]
         # during the stages, only the stage's effect (no after-care on top)
         np.testing.assert_allclose(got, stage_rel[pathway.stage[on]], rtol=1e-6)
         seen_stage |= set(pathway.stage[on].tolist())
@@ -368,7 +371,7 @@ def test_referral_pathway_applies_the_stage_effect_and_after_care_after_closing(
         dt_ = t - pathway.t_discharged[closed]
         expect = (1.0 - 0.1 * np.exp(-np.log(2) / 4 * dt_)).astype(np.float32)
         expect = np.where(np.exp(-np.log(2) / 4 * dt_) < 1e-4, np.float32(1.0), expect)
-        np.testing.assert_allclose(model.people.rel_perpetration[pathway.slots[closed]], expect,
+        np.testing.assert_allclose(model.people.modifier("rel_perpetration")[pathway.slots[closed]], expect,
                                    rtol=1e-6)
         seen_after += closed.sum()
     assert seen_stage >= {1, 2, 3} and seen_after > 0
@@ -424,7 +427,7 @@ def test_workforce_upskilling_does_nothing_alone_but_boosts_another_service(base
             assert service.strength == pytest.approx(strength, rel=1e-12)
             on = (service.status == ENROLLED) & (service.slots >= 0)
             want = np.float32(1.0 - (1.0 - 0.79) * strength)
-            assert np.all(model.people.rel_perpetration[service.slots[on]] == want)
+            assert np.all(model.people.modifier("rel_perpetration")[service.slots[on]] == want)
             checked += on.sum()
         assert checked > 0
         # and so is engagement: 0.7 of those offered a place take it up, 0.805 with training
@@ -446,8 +449,8 @@ def test_workforce_strength_never_makes_a_multiplier_negative():
     service = next(iv for iv in model.interventions if iv.spec.type == "mentoring")
     zero = 0
     for _ in run_steps(model):
-        assert model.people.rel_perpetration.min() >= 0.0
-        zero += int((model.people.rel_perpetration == 0.0).sum())
+        assert model.people.modifier("rel_perpetration").min() >= 0.0
+        zero += int((model.people.modifier("rel_perpetration") == 0.0).sum())
     assert zero > 0  # 1 − 0.8 × 6 < 0: clamped at 0 while enrolled
     assert (service.status == DECLINED).sum() == 0  # engagement 0.87 × 6 is capped at 1
 
@@ -561,7 +564,7 @@ def test_every_family_runs_and_reaches_someone(family):
         if t < iv.t_start:
             continue
         p = model.people
-        people_changed |= any(np.any(getattr(p, name) != 1.0) for name in p.MODIFIERS)
+        people_changed |= bool(np.any(p.modifiers != 1.0))
         places_changed |= bool(np.any(model.world.places.rel_opportunity != 1.0))
         lines_changed |= bool(np.any(model.lines.rel_disruption != 1.0))
     res = collect_results(model)
@@ -590,7 +593,7 @@ def test_family_therapy_repairs_the_households_of_completers(baseline):
     for t in run_steps(model):
         new = ft.t_referred == t
         # only young people from households with low family functioning are taken
-        assert np.all(model.people.low_family[ft.slots[new]] == 1)
+        assert np.all(model.people.low_family_functioning[ft.slots[new]] == 1)
     res = collect_results(model)
     households = model.people.household
     done = (ft.status == COMPLETED) & (ft.slots >= 0)
@@ -599,17 +602,17 @@ def test_family_therapy_repairs_the_households_of_completers(baseline):
     # a completed course repairs the household with probability 0.5: an exact binomial test
     # on the households with one completer (two completers give two chances)
     single = hh[n_done == 1]
-    repaired = int((model.world.households.low_family[single] == 0).sum())
+    repaired = int((model.world.households.low_family_functioning[single] == 0).sum())
     assert stats.binomtest(repaired, single.size, 0.5).pvalue > 0.001, (repaired, single.size)
     assert 0 < repaired < single.size
     # everyone living in a repaired household has low family functioning 0
-    fixed = hh[model.world.households.low_family[hh] == 0]
+    fixed = hh[model.world.households.low_family_functioning[hh] == 0]
     members = np.isin(households, fixed) & (model.people.alive == 1)
-    assert np.all(model.people.low_family[members] == 0)
+    assert np.all(model.people.low_family_functioning[members] == 0)
     # households of those who did not complete are not repaired by the course
     other = (ft.status == DROPPED) & (ft.slots >= 0)
     other_hh = np.setdiff1d(households[ft.slots[other]], hh)
-    assert other_hh.size > 0 and np.all(model.world.households.low_family[other_hh] == 1)
+    assert other_hh.size > 0 and np.all(model.world.households.low_family_functioning[other_hh] == 1)
     # low family functioning falls in the population
     assert (res.people.low_family_functioning.mean()
             < baseline.people.low_family_functioning.mean())
@@ -661,7 +664,7 @@ def test_effects_decay_after_discharge_with_the_half_life():
                 assert np.all(share == 1.0)
             f = share * np.exp(-lam * (t - iv.t_discharged[idx]))
             want = np.where(f < 1e-4, 1.0, 1.0 - 0.4 * f).astype(np.float32)
-            np.testing.assert_allclose(model.people.rel_perpetration[iv.slots[idx]], want,
+            np.testing.assert_allclose(model.people.modifier("rel_perpetration")[iv.slots[idx]], want,
                                        rtol=2e-7)
             checked[status] += int((f >= 1e-4).sum())
     assert checked[COMPLETED] > 100 and checked[DROPPED] > 20

@@ -35,7 +35,7 @@ def test_invariants_every_step():
     previous = int(model.people.alive.sum())
     for _ in range(model.total_steps):
         model.step()
-        c = model.counters
+        c = model.events
         alive = int(model.people.alive.sum())
         # Population conserved: now = before + entries − exits.
         assert alive == previous + c["entered_cohort"] - c["left_at_25"]

@@ -57,9 +57,10 @@ def test_contagion_kernel_matches_reference(steps_before):
     for _ in range(steps_before):  # reach a state with victimisation, heat, custody
         model.step()
     exposure, levels = contagion_step_reference(model)
-    contagion = next(p for p in model.processes if p.name == "contagion")
     before = model.people.level.copy()
-    contagion.step()
+    for process in model.processes:  # exposure, then involvement from it
+        if process.name in ("contagion", "involvement"):
+            process.step()
     alive = model.people.alive == 1
     assert np.array_equal(model.people.exposure[alive],
                           np.asarray(exposure, np.float32)[alive])
@@ -70,14 +71,13 @@ def test_contagion_kernel_matches_reference(steps_before):
 def test_dissolve_ties_removes_each_friendship_with_probability_p():
     from test_invariants import check_ties
     from vsim.networks import dissolve_ties
-    from vsim.state import TIE_FAMILY, TIE_GANG, TIE_NEIGHBOURHOOD, TIE_SCHOOL
+    from vsim.vocabulary import TIE_FAMILY, TIE_GANG, TIE_NEIGHBOURHOOD, TIE_SCHOOL
 
     model = ViolenceModel(quick(**{"population.n_young_people": 20_000}))
     before = model.ties.edge_list()
     friendship = np.isin(before[:, 2], [TIE_SCHOOL, TIE_NEIGHBOURHOOD])
     p = 0.2
-    removed = dissolve_ties(model.ties.partner, model.ties.kind, model.ties.degree,
-                            model.people.alive, model.people.pid, p,
+    removed = dissolve_ties(model.ties, model.people.alive, model.people.pid, p,
                             model.streams["rewire"], 1)
     after = model.ties.edge_list()
     m = int(friendship.sum())

@@ -18,11 +18,11 @@ from vsim.scenario import Scenario
 __version__ = "0.1.0"
 
 
-def run(scenario: Scenario, seed: int | None = None, progress=None, interventions=()):
+def run(scenario: Scenario, seed: int | None = None, progress=None):
     """Simulate a scenario (with the scenario's seed unless one is given); returns Results."""
     from vsim.model import ViolenceModel
 
-    return ViolenceModel(scenario, seed=seed, interventions=interventions).run(progress=progress)
+    return ViolenceModel(scenario, seed=seed).run(progress=progress)
 
 
 __all__ = ["Scenario", "ScenarioError", "json_schema", "load_scenario", "run",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from vsim.state import DAYS_PER_YEAR
+from vsim.vocabulary import DAYS_PER_YEAR
 
 
 def planned_cost_per_year(spec) -> float:

@@ -137,7 +137,7 @@ def simulate(scenario: Scenario, seed: int) -> RunSummary:
                 peer_chunks.append(_friends(model, iv.slots[new], iv.pids[new]))
         if recorded:
             buf = model.incidents
-            n = buf.n
+            n = buf.perpetrator.shape[0]
             if n:
                 perp_chunks.append(pid_before[buf.perpetrator[:n]])
                 crime_cost += incident_crime_cost(crime, buf.robbery[:n], buf.serious[:n],

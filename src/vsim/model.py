@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 
 import mesa
@@ -14,44 +13,48 @@ from vsim import delivery
 from vsim.agents import CountyLine, Place, YoungPerson
 from vsim.budget import fund
 from vsim.builder import build_pools, build_world
-from vsim.networks import build_pool
+from vsim.outcomes import EventCounts
 from vsim.processes.base import Process
 from vsim.processes.contagion import Contagion
 from vsim.processes.exploitation import Exploitation
 from vsim.processes.interventions import Interventions
+from vsim.processes.involvement import Involvement
 from vsim.processes.justice import Justice
 from vsim.processes.life_course import LifeCourse
-from vsim.processes.offending import IncidentBuffer, Offending
+from vsim.processes.offending import Offending
 from vsim.processes.record import Record
 from vsim.processes.rewiring import Rewiring
 from vsim.processes.victimisation import Victimisation
-from vsim.rng import Streams, draw, draws
+from vsim.processes.weapon_carrying import WeaponCarrying
+from vsim.rng import Streams
 from vsim.scenario import Scenario
+from vsim.state import Incidents
 
 
 class ViolenceModel(mesa.Model):
     """Young people, their ties, exploiters and places, advanced one step at a time.
 
     The tick order is written once, as data, in ``PLAN`` (DESIGN §4; print it with
-    :meth:`plan`). The model is composed from its parts: the world comes from
+    :meth:`plan_text`). The model is composed from its parts: the world comes from
     :func:`vsim.builder.build_world`, each mechanism is a :class:`Process`, and interventions
-    (issue 3) are objects with a ``step(model)`` method run by the first process.
+    run through :mod:`vsim.delivery` in the first process.
     """
 
     PLAN: tuple[type[Process], ...] = (
-        Interventions,  # 1. interventions act: enrol, apply effects, discharge, book costs
-        Contagion,      # 2. exposure and involvement
-        Offending,      # 3. incidents, victims, weapons, injuries
-        Victimisation,  # 4. victimisation raises the victim's exposure
-        Exploitation,   # 5. county-lines recruitment and exit
-        Justice,        # 6. detection, custody, release
-        LifeCourse,     # 7. ageing, exit at 25, new cohort
-        Rewiring,       # 7b. friendships dissolve and re-form
-        Record,         # 8. record outcomes
+        Interventions,   # 1. interventions act: enrol, apply effects, discharge, book costs
+        Contagion,       # 2. exposure to violence
+        Involvement,     # 3. entry into involvement, entrenchment, desistance
+        Offending,       # 4. incidents, victims, weapons, injuries
+        WeaponCarrying,  # 5. start and stop carrying a weapon
+        Victimisation,   # 6. victimisation raises the victim's exposure
+        Exploitation,    # 7. county-lines recruitment and exit
+        Justice,         # 8. detection, custody, release
+        LifeCourse,      # 9. ageing, exit at 25, new cohort
+        Rewiring,        # 10. friendships dissolve and re-form
+        Record,          # 11. record outcomes
     )
 
-    def __init__(self, scenario: Scenario, seed: int | None = None,
-                 interventions: Iterable = (), tables: bool = True):
+    def __init__(self, scenario: Scenario, seed: int | None = None, tables: bool = True):
         self.seed = int(scenario.seed if seed is None else seed)
         # False when only totals are wanted (a sweep): no incident log or snapshots are kept
         # and run() builds no tables.
@@ -64,16 +67,18 @@ class ViolenceModel(mesa.Model):
         self.n_burn_in = scenario.time.n_burn_in_steps
         self.n_recorded = scenario.time.n_steps
         self.t = 0
-        (self.people, self.ties, self.world, self.lines, self.gang_areas,
-         self.pools) = build_world(scenario, self.streams)
+        start = build_world(scenario, self.streams)
+        self.people, self.ties, self.world = start.people, start.ties, start.world
+        self.lines, self.gang_areas, self.pools = start.lines, start.gang_areas, start.pools
+        self.risk = start.risk
         self.next_pid = scenario.n_young_people
-        self.counters: Counter = Counter()
-        self.incidents = IncidentBuffer.empty(max(256, self.people.capacity // 200))
+        self.events = EventCounts()
+        self.incident_buffer = Incidents.empty(max(256, self.people.capacity // 200))
+        self.incidents = self.incident_buffer.first(0)
         self.possession_by_nbhd = np.zeros(self.world.nbhd_share.shape[0], np.int64)
-        self.rebuild_place_pool()
         funded, self.budget_report = fund(scenario)
         self.service_strength = 1.0
-        self.interventions = delivery.build(funded, self) + list(interventions)
+        self.interventions = delivery.build(funded, self)
         self.processes = [cls(self) for cls in self.PLAN]
         self.lines_agents = [CountyLine(self, i) for i in range(self.lines.active.shape[0])]
         self.place_agents = [Place(self, i) for i in range(self.world.places.kind.shape[0])]
@@ -93,8 +98,8 @@ class ViolenceModel(mesa.Model):
 
     def step(self) -> None:
         """Run every enabled process once, in PLAN order."""
-        self.counters.clear()
-        self.incidents.n = 0
+        self.events.clear()
+        self.incidents = self.incident_buffer.first(0)
         self.possession_by_nbhd.fill(0)
         for proc in self.processes:
             if proc.enabled:
@@ -137,33 +142,13 @@ class ViolenceModel(mesa.Model):
         lines = []
         for row in self.plan():
             state = "on " if row["enabled"] else "off"
-            lines.append(f"{row['order']:>2}. [{state}] {row['process']:<14} {row['does']}")
+            lines.append(f"{row['order']:>2}. [{state}] {row['process']:<15} {row['does']}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ helpers
-    def streams_draw(self, name: str, index: int, k: int = 0) -> float:
-        """One draw of stream ``name`` at this step for an object index (a line, a place)."""
-        return float(draw(self.streams[name], self.t, index, k))
-
-    def draws_for(self, name: str, slots: np.ndarray, k: int = 0) -> np.ndarray:
-        """Draws of stream ``name`` at this step for the people in ``slots``."""
-        return draws(self.streams[name], self.t, self.people.pid[slots].astype(np.int64), k)
-
     def rebuild_pools(self) -> None:
         """Rebuild the tie-formation and place pools after the population changed."""
         self.pools = build_pools(self.people, self.world)
-        self.rebuild_place_pool()
-
-    def rebuild_place_pool(self) -> None:
-        """Living young people by usual place (victims 'at the same place')."""
-        n_places = max(1, self.world.places.kind.shape[0])
-        ptr, members = build_pool(self.people.place, self.people.age_days, self.people.alive,
-                                  n_places)
-        # build_pool keys by (place, age year); collapse the age years into one range per place.
-        self.place_pool_ptr = ptr[:: 16].copy()
-        self.place_pool_members = members
-        users = np.diff(self.place_pool_ptr)[: self.world.places.kind.shape[0]]
-        self.world.places.users[:] = np.maximum(users, 1)
 
     def grow(self, new_capacity: int) -> None:
         """Give the arrays more slots (a cohort larger than the free slots)."""

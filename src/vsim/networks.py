@@ -1,52 +1,57 @@
 """Peer networks: tie formation with homophily, weekly rewiring and repair, all in numba.
 
 Ties live in a padded CSR table (:class:`vsim.state.Ties`). Candidates for a new tie are drawn
-from *pools*: the members of one school (or neighbourhood) born in one year, so that ties form
-between young people of similar age in the same school or neighbourhood (EVIDENCE §6: school
-year groups are highly cohesive), with selection on risk and on involvement.
+from *pools*: the members of one school (or neighbourhood) of one age in years, so that ties
+form between young people of similar age in the same school or neighbourhood (EVIDENCE §6:
+school year groups are highly cohesive), with selection on risk and on involvement.
 """
 
 from __future__ import annotations
+
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
 
 from vsim.rng import draw
-from vsim.state import AGE_MIN, DAYS_PER_YEAR, TIE_NEIGHBOURHOOD, TIE_SCHOOL
+from vsim.state import age_index, age_indices
+from vsim.vocabulary import N_AGES, TIE_NEIGHBOURHOOD, TIE_SCHOOL
 
-N_AGE_YEARS = 16  # pool ages 10..25 (the exit age is included so a pool index never overflows)
-
-
-def age_year(age_days: np.ndarray) -> np.ndarray:
-    """Completed years of age minus 10, clipped to the pool range."""
-    return np.clip((age_days / DAYS_PER_YEAR).astype(np.int64) - AGE_MIN, 0, N_AGE_YEARS - 1)
+# How candidates are drawn and accepted: share of attempts at school (for those in school),
+# the age window in whole years, and selection on |Δ risk score| and |Δ involvement level|.
+TieRule = namedtuple("TieRule", ["share_school", "window", "homophily_risk",
+                                 "homophily_involvement"])
+# How many attempts a person seeking friends makes: ``per_missing`` per missing friend, or
+# ``fixed`` attempts when per_missing is 0; a candidate accepts up to target + ``slack``.
+Attempts = namedtuple("Attempts", ["per_missing", "fixed", "slack"])
 
 
 def build_pool(group: np.ndarray, age_days: np.ndarray, alive: np.ndarray, n_groups: int):
-    """CSR of living members keyed by (group, age year): returns (ptr, members)."""
+    """CSR of living members keyed by (group, age index): returns (ptr, members)."""
     ok = (alive == 1) & (group >= 0)
     slots = np.nonzero(ok)[0].astype(np.int32)
-    keys = group[slots].astype(np.int64) * N_AGE_YEARS + age_year(age_days[slots])
+    keys = group[slots].astype(np.int64) * N_AGES + age_indices(age_days[slots])
     order = np.argsort(keys, kind="stable")
     members = slots[order]
-    counts = np.bincount(keys, minlength=n_groups * N_AGE_YEARS)
-    ptr = np.zeros(n_groups * N_AGE_YEARS + 1, np.int64)
+    counts = np.bincount(keys, minlength=n_groups * N_AGES)
+    ptr = np.zeros(n_groups * N_AGES + 1, np.int64)
     np.cumsum(counts, out=ptr[1:])
     return ptr, members
 
 
 @njit(cache=True)
-def has_tie(partner, degree, i, j):
+def has_tie(ties, i, j):
     """True if slot i is already tied to slot j."""
-    for s in range(degree[i]):
-        if partner[i, s] == j:
+    for s in range(ties.degree[i]):
+        if ties.partner[i, s] == j:
             return True
     return False
 
 
 @njit(cache=True)
-def add_tie(partner, kind, degree, i, j, k):
+def add_tie(ties, i, j, k):
     """Tie i and j with kind k if both have a free slot; returns success."""
+    partner, kind, degree = ties
     cap = partner.shape[1]
     if degree[i] >= cap or degree[j] >= cap:
         return False
@@ -60,7 +65,8 @@ def add_tie(partner, kind, degree, i, j, k):
 
 
 @njit(cache=True)
-def _remove_half(partner, kind, degree, i, j):
+def _remove_half(ties, i, j):
+    partner, kind, degree = ties
     for s in range(degree[i]):
         if partner[i, s] == j:
             last = degree[i] - 1
@@ -72,36 +78,35 @@ def _remove_half(partner, kind, degree, i, j):
 
 
 @njit(cache=True)
-def remove_tie(partner, kind, degree, i, j):
+def remove_tie(ties, i, j):
     """Remove the tie between i and j (both directions)."""
-    _remove_half(partner, kind, degree, i, j)
-    _remove_half(partner, kind, degree, j, i)
+    _remove_half(ties, i, j)
+    _remove_half(ties, j, i)
 
 
 @njit(cache=True)
-def remove_all_ties(partner, kind, degree, i):
+def remove_all_ties(ties, i):
     """Remove every tie of slot i (when the person leaves)."""
-    while degree[i] > 0:
-        j = partner[i, degree[i] - 1]
-        remove_tie(partner, kind, degree, i, j)
+    while ties.degree[i] > 0:
+        remove_tie(ties, i, ties.partner[i, ties.degree[i] - 1])
 
 
 @njit(cache=True)
-def tie_households(slots, order, lo, hi, partner, kind, degree, tie_kind):
+def tie_households(slots, order, lo, hi, ties, tie_kind):
     """Tie each of ``slots`` to the members ``order[lo[n]:hi[n]]`` of their household."""
     added = 0
     for n in range(slots.shape[0]):
         i = slots[n]
         for m in range(lo[n], hi[n]):
             j = order[m]
-            if j != i and not has_tie(partner, degree, i, j):
-                if add_tie(partner, kind, degree, i, j, tie_kind):
+            if j != i and not has_tie(ties, i, j):
+                if add_tie(ties, i, j, tie_kind):
                     added += 1
     return added
 
 
 @njit(cache=True)
-def tie_group(members, pid, partner, kind, degree, density, key, group, tie_kind):
+def tie_group(members, pid, ties, density, key, group, tie_kind):
     """Tie each pair of ``members`` with probability ``density`` (a gang: a dense cluster).
 
     The draw for a pair is keyed by (group, the smaller pid, the larger pid), so a pair gets
@@ -114,33 +119,33 @@ def tie_group(members, pid, partner, kind, degree, density, key, group, tie_kind
             j = members[b]
             lo = min(pid[i], pid[j])
             hi = max(pid[i], pid[j])
-            if draw(key, group, lo, hi) < density and not has_tie(partner, degree, i, j):
-                if add_tie(partner, kind, degree, i, j, tie_kind):
+            if draw(key, group, lo, hi) < density and not has_tie(ties, i, j):
+                if add_tie(ties, i, j, tie_kind):
                     added += 1
     return added
 
 
 @njit(cache=True)
-def _seek_loop(order, start, per_missing, fixed_tries, slack, partner, kind, degree, target,
-               alive, pid, age_days, school, neighbourhood, risk_score, level, school_ptr,
-               school_members, nbhd_ptr, nbhd_members, share_school, window, homophily_risk,
-               homophily_involvement, key, step):
+def seek_friends(order, start, attempts, people, ties, pools, rule, key, step):
     """Everyone visited below their target degree makes attempts to befriend candidates.
 
     Visits the slots in ``order``, or (when ``order`` is empty) every slot from ``start`` round
-    the table. A person makes ``per_missing`` attempts per missing friend, or ``fixed_tries``
-    attempts when ``per_missing`` is 0. A candidate is drawn from the person's school (with
-    probability ``share_school`` while in school) or neighbourhood, born within ``window``
-    years, and accepted if they have room (fewer than their target + ``slack`` friends) with
-    probability exp(−h_r·|Δrisk| − h_i·|Δlevel|). Returns ties added.
+    the table. A candidate is drawn from the person's school (with probability
+    ``rule.share_school`` while in school) or neighbourhood, at most ``rule.window`` years
+    apart in age, and accepted if they have room (fewer than their target +
+    ``attempts.slack`` friends) with probability exp(−h_r·|Δrisk| − h_i·|Δlevel|). Returns
+    ties added.
 
-    The attempt is written out here rather than in a helper taking the arrays: a per-person
-    call of a helper with twenty array arguments cost ~45 ns in reference counting alone,
+    Why one function: the attempt is written out here rather than in a helper taking the
+    arrays, since a per-person call of such a helper cost ~45 ns in reference counting alone,
     more than the attempt itself (measured at borough size, 2026-11-25).
     """
     added = 0
+    alive, target, pid = people.alive, people.target_degree, people.pid
+    degree = ties.degree
     n = alive.shape[0]
-    cap = partner.shape[1]
+    cap = ties.partner.shape[1]
+    window = rule.window
     visits = order.shape[0] if order.shape[0] > 0 else n
     for v in range(visits):
         if order.shape[0] > 0:
@@ -151,79 +156,72 @@ def _seek_loop(order, start, per_missing, fixed_tries, slack, partner, kind, deg
                 i -= n
         if alive[i] == 0 or degree[i] >= target[i]:
             continue
-        tries = (target[i] - degree[i]) * per_missing if per_missing > 0 else fixed_tries
-        yi = min(max(int(age_days[i] / 365.25) - 10, 0), 15)
+        tries = ((target[i] - degree[i]) * attempts.per_missing if attempts.per_missing > 0
+                 else attempts.fixed)
+        yi = age_index(people.age_days[i])
         for a in range(tries):
             if degree[i] >= target[i] or degree[i] >= cap:
                 break
             base = np.uint64(a) * np.uint64(4)
-            use_school = school[i] >= 0 and draw(key, step, pid[i], base) < share_school
+            use_school = (people.school[i] >= 0
+                          and draw(key, step, pid[i], base) < rule.share_school)
             offset = int(draw(key, step, pid[i], base + np.uint64(1)) * (2 * window + 1))
             y = yi + offset - window
-            if y < 0 or y > 15:
+            if y < 0 or y >= N_AGES:
                 continue
             if use_school:
-                g = school[i] * 16 + y
-                lo = school_ptr[g]
-                hi = school_ptr[g + 1]
+                g = people.school[i] * N_AGES + y
+                lo = pools.school_ptr[g]
+                hi = pools.school_ptr[g + 1]
             else:
-                g = neighbourhood[i] * 16 + y
-                lo = nbhd_ptr[g]
-                hi = nbhd_ptr[g + 1]
+                g = people.neighbourhood[i] * N_AGES + y
+                lo = pools.nbhd_ptr[g]
+                hi = pools.nbhd_ptr[g + 1]
             if hi <= lo:
                 continue
             pick = lo + int(draw(key, step, pid[i], base + np.uint64(2)) * (hi - lo))
-            j = school_members[pick] if use_school else nbhd_members[pick]
-            if j == i or alive[j] == 0 or degree[j] >= target[j] + slack or degree[j] >= cap:
+            j = pools.school_members[pick] if use_school else pools.nbhd_members[pick]
+            if (j == i or alive[j] == 0 or degree[j] >= target[j] + attempts.slack
+                    or degree[j] >= cap):
                 continue
-            if has_tie(partner, degree, i, j):
+            if has_tie(ties, i, j):
                 continue
-            d_level = abs(np.float64(level[i]) - np.float64(level[j]))
-            d_risk = abs(np.float64(risk_score[i]) - np.float64(risk_score[j]))
-            accept = np.exp(-homophily_risk * d_risk - homophily_involvement * d_level)
+            d_level = abs(np.float64(people.level[i]) - np.float64(people.level[j]))
+            d_risk = abs(np.float64(people.risk_score[i]) - np.float64(people.risk_score[j]))
+            accept = np.exp(-rule.homophily_risk * d_risk
+                            - rule.homophily_involvement * d_level)
             if accept < 1.0 and draw(key, step, pid[i], base + np.uint64(3)) >= accept:
                 continue
-            if add_tie(partner, kind, degree, i, j,
-                       TIE_SCHOOL if use_school else TIE_NEIGHBOURHOOD):
+            if add_tie(ties, i, j, TIE_SCHOOL if use_school else TIE_NEIGHBOURHOOD):
                 added += 1
     return added
 
 
-@njit(cache=True)
-def form_ties(order, partner, kind, degree, target, alive, pid, age_days, school, neighbourhood,
-              risk_score, level, school_ptr, school_members, nbhd_ptr, nbhd_members,
-              share_school, age_window, homophily_risk, homophily_involvement, key, step,
-              attempts_per_tie):
+def form_ties(order: np.ndarray, people, ties, pools, rule: TieRule, key, step: int,
+              attempts_per_tie: int) -> int:
     """Each slot in ``order`` below its target degree seeks friends until it reaches it.
 
     Used when the network is built and when a cohort enters: candidates must themselves be
     below target, so the degrees come out close to the targets. Returns ties added.
     """
-    return _seek_loop(order, 0, attempts_per_tie, 0, 0, partner, kind, degree, target, alive,
-                      pid, age_days, school, neighbourhood, risk_score, level, school_ptr,
-                      school_members, nbhd_ptr, nbhd_members, share_school, int(age_window),
-                      homophily_risk, homophily_involvement, key, step)
+    return seek_friends(order.astype(np.int64), 0, Attempts(attempts_per_tie, 0, 0), people,
+                        ties, pools, rule, key, step)
 
 
-@njit(cache=True)
-def repair_ties(start, partner, kind, degree, target, alive, pid, age_days, school,
-                neighbourhood, risk_score, level, school_ptr, school_members, nbhd_ptr,
-                nbhd_members, share_school, age_window, homophily_risk, homophily_involvement,
-                key, step, tries):
+def repair_ties(start: int, people, ties, pools, rule: TieRule, key, step: int,
+                tries: int) -> int:
     """Repair: everyone below target makes ``tries`` attempts, visiting slots from ``start``
     round the table (so no slot range is favoured).
 
     A candidate may accept one friend beyond their target: with strict targets most people
     asked are already full and most attempts fail, week after week. Returns ties added.
     """
-    return _seek_loop(np.empty(0, np.int64), start, 0, tries, 1, partner, kind, degree, target,
-                      alive, pid, age_days, school, neighbourhood, risk_score, level, school_ptr,
-                      school_members, nbhd_ptr, nbhd_members, share_school, int(age_window),
-                      homophily_risk, homophily_involvement, key, step)
+    return seek_friends(np.empty(0, np.int64), start, Attempts(0, tries, 1), people, ties,
+                        pools, rule, key, step)
 
 
 @njit(cache=True)
-def dissolve_ties(partner, kind, degree, alive, pid, p_rewire, key, step):
+def dissolve_ties(ties, alive, pid, p_rewire, key, step):
     """Each school or neighbourhood tie dissolves with probability ``p_rewire`` this step.
 
     Geometric skipping: each person draws the gaps between selected positions in their own row
@@ -234,6 +232,7 @@ def dissolve_ties(partner, kind, degree, alive, pid, p_rewire, key, step):
     removed = 0
     if p_rewire <= 0.0:
         return 0
+    partner, kind, degree = ties
     log_q = np.log1p(-p_rewire) if p_rewire < 1.0 else -np.inf
     chosen = np.empty(partner.shape[1], np.int32)
     # P(no position selected in a row of d) = (1 − p)^d: one comparison settles most rows.
@@ -262,6 +261,6 @@ def dissolve_ties(partner, kind, degree, alive, pid, p_rewire, key, step):
             u = draw(key, step, pid[i], np.uint64(k))
             k += 1
         for r in range(n_chosen):
-            remove_tie(partner, kind, degree, i, chosen[r])
+            remove_tie(ties, i, chosen[r])
         removed += n_chosen
     return removed

@@ -1,122 +1,239 @@
-"""Outcome tables: per step, per month, per neighbourhood, and police.uk crime categories.
+"""The outcome vocabulary: every name a run, a comparison or a sweep reports, declared once.
 
-Incidents map onto the police.uk categories they belong to so that a calibration can set them
-beside a police.uk export: a recorded robbery is 'Robbery', any other recorded incident is
-'Violence and sexual offences', a weapon found on a young person is 'Possession of weapons'.
+Each :class:`Outcome` has a name, a description and a unit. The recorder, the results tables,
+comparisons, sweeps, the analysis and the report all take their names (and labels) from here,
+and :func:`outcome` refuses a name that is not declared, suggesting the nearest, so a misspelt
+outcome or counter is an error rather than a silent zero.
+
+* :data:`EVENTS` — counted by the processes during a step (``Process.count``);
+* :data:`INCIDENT_COUNTS` — counted from the step's incidents;
+* :data:`STOCKS` — counted from the state at the end of a step;
+* :data:`STEP_RATES` — derived per-step columns of ``steps.parquet``;
+* :data:`NEIGHBOURHOOD_COUNTS` — columns of ``neighbourhoods.parquet`` (per month);
+* :data:`RUN_OUTCOMES` — totals and means over a run's recorded period (sweep outcomes);
+* :data:`COMPARISON_OUTCOMES` — what ``vsim compare`` reports for a scenario against its
+  baseline, besides ``<outcome>_baseline``, ``<outcome>_averted`` and
+  ``<outcome>_reduction_pct`` for each of :data:`COMPARED`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
-import numpy as np
-import pandas as pd
-
-from vsim.processes.record import (EVENT_COLUMNS, INCIDENT_COLUMNS, NEIGHBOURHOOD_COLUMNS,
-                                   STOCK_COLUMNS)
-
-POLICE_UK_CATEGORIES = {
-    "violence_and_sexual_offences": "Violence and sexual offences",
-    "robbery": "Robbery",
-    "possession_of_weapons": "Possession of weapons",
-}
-RATE_BASES = ("young_people", "residents")
+import difflib
+from dataclasses import dataclass
 
 
-def step_dates(start: dt.date, n_steps: int, step_days: int) -> pd.DatetimeIndex:
-    """First day of each recorded step."""
-    return pd.date_range(pd.Timestamp(start), periods=n_steps, freq=f"{step_days}D")
+@dataclass(frozen=True)
+class Outcome:
+    """A named quantity: what it is and its unit (``of``: how a run total is made)."""
+
+    name: str
+    description: str
+    unit: str
+    of: tuple[str, tuple[str, ...]] | None = None  # ("sum" | "mean", step columns)
+
+    @property
+    def label(self) -> str:
+        """Description and unit, for tables and plots."""
+        return f"{self.description} ({self.unit})"
 
 
-def steps_frame(columns: dict[str, np.ndarray], start: dt.date, step_days: int,
-                residents: int) -> pd.DataFrame:
-    """The tidy per-step table with rates per 1,000 young people and per 1,000 residents."""
-    n = len(next(iter(columns.values())))
-    df = pd.DataFrame({"step": np.arange(n, dtype=np.int64),
-                       "date": step_dates(start, n, step_days)})
-    for name in INCIDENT_COLUMNS + STOCK_COLUMNS + EVENT_COLUMNS:
-        df[name] = columns[name]
-    young = df["n_young_people"].where(df["n_young_people"] > 0)
-    df["incidents_per_1000_young_people"] = 1000.0 * df["incidents"] / young
-    df["incidents_per_1000_residents"] = 1000.0 * df["incidents"] / residents
-    df["police_uk_violence_and_sexual_offences"] = (df["incidents_recorded"]
-                                                   - df["recorded_robberies"])
-    df["police_uk_robbery"] = df["recorded_robberies"]
-    df["police_uk_possession_of_weapons"] = df["possession_offences"]
-    return df
+def _declare(*rows: tuple) -> dict[str, Outcome]:
+    table = {}
+    for row in rows:
+        item = Outcome(*row)
+        if item.name in table:
+            raise ValueError(f"outcome {item.name!r} declared twice")
+        table[item.name] = item
+    return table
 
 
-SUM_COLUMNS = INCIDENT_COLUMNS + EVENT_COLUMNS + (
-    "police_uk_violence_and_sexual_offences", "police_uk_robbery",
-    "police_uk_possession_of_weapons")
-MEAN_COLUMNS = STOCK_COLUMNS
+YP = "young people"
+EVENTS = _declare(
+    ("entered_cohort", "10-year-olds who joined the population in September", YP),
+    ("left_at_25", "young people who reached 25 and left the population", YP),
+    ("entered_involvement", "young people who became involved in violence", YP),
+    ("became_entrenched", "involved young people who became entrenched", YP),
+    ("desisted", "young people who desisted (entrenched to involved, involved to out)", YP),
+    ("victimised_young_people", "victimisations of simulated young people", "victimisations"),
+    ("started_carrying", "young people who started carrying a weapon", YP),
+    ("recruited", "young people recruited by county lines", YP),
+    ("recruitment_refused_capacity", "would-be recruits a line had no room for", YP),
+    ("exploitation_exits", "young people who left exploitation", YP),
+    ("lines_disrupted", "county lines closed by police", "lines"),
+    ("lines_replaced", "closed county lines replaced by a new one", "lines"),
+    ("identified", "perpetrators of recorded incidents identified by police", YP),
+    ("charged", "identified perpetrators charged", YP),
+    ("sent_to_custody", "charged young people sent to custody", YP),
+    ("released", "young people released from custody", YP),
+    ("possession_offences", "weapon carriers found in stop and search", "offences"),
+    ("ties_dissolved", "friendships that dissolved", "ties"),
+    ("ties_formed", "friendships that formed", "ties"),
+)
+INCIDENT_COUNTS = _declare(
+    ("incidents", "incidents of violence by simulated young people", "incidents"),
+    ("incidents_recorded", "incidents recorded by police", "incidents"),
+    ("recorded_robberies", "robberies recorded by police", "incidents"),
+    ("weapon_incidents", "incidents with a weapon", "incidents"),
+    ("serious_injury_incidents", "incidents with serious injury", "incidents"),
+    ("robberies", "robberies", "incidents"),
+    ("victims_under_25", "incidents whose victim was under 25", "incidents"),
+    ("victims_in_population", "incidents whose victim was a simulated young person",
+     "incidents"),
+    ("perpetrators", "young people who offended (at most once a step)", YP),
+    ("first_time_perpetrators", "perpetrators offending for the first time", YP),
+    ("reoffending_incidents", "incidents by a perpetrator with a police record", "incidents"),
+    ("incidents_after_exposure", "incidents following recent exposure to violence",
+     "incidents"),
+    ("attributable_to_exposure", "incidents attributable to exposure (sum of exposure shares "
+     "of the hazard)", "expected incidents"),
+)
+STOCKS = _declare(
+    ("n_young_people", "young people in the population", YP),
+    ("n_none", "young people not involved and not at risk", YP),
+    ("n_at_risk", "young people at risk", YP),
+    ("n_involved", "young people involved in violence", YP),
+    ("n_entrenched", "young people entrenched in violence", YP),
+    ("n_exploited", "young people exploited by county lines", YP),
+    ("in_custody", "young people in custody", YP),
+    ("known_to_police", "young people known to police (recent attention)", YP),
+    ("weapon_carriers", "young people carrying a weapon", YP),
+    ("active_lines", "county lines operating", "lines"),
+)
+STEP_RATES = _declare(
+    ("incidents_per_1000_young_people", "incidents per 1,000 young people", "per step"),
+    ("incidents_per_1000_residents", "incidents per 1,000 residents", "per step"),
+    ("police_uk_violence_and_sexual_offences", "police.uk 'Violence and sexual offences' "
+     "(recorded incidents other than robbery)", "crimes"),
+    ("police_uk_robbery", "police.uk 'Robbery' (recorded robberies)", "crimes"),
+    ("police_uk_possession_of_weapons", "police.uk 'Possession of weapons' (stop and search "
+     "finds)", "crimes"),
+)
+NEIGHBOURHOOD_COUNTS = _declare(
+    ("incidents", "incidents in the neighbourhood", "incidents"),
+    ("incidents_recorded", "incidents recorded by police", "incidents"),
+    ("weapon_incidents", "incidents with a weapon", "incidents"),
+    ("serious_injury_incidents", "incidents with serious injury", "incidents"),
+    ("violence_and_sexual_offences", "police.uk 'Violence and sexual offences'", "crimes"),
+    ("robbery", "police.uk 'Robbery'", "crimes"),
+    ("possession_of_weapons", "police.uk 'Possession of weapons'", "crimes"),
+)
+POUNDS = "£"
+RUN_OUTCOMES = _declare(
+    ("incidents", "incidents over the horizon", "incidents", ("sum", ("incidents",))),
+    ("incidents_recorded", "recorded incidents over the horizon", "incidents",
+     ("sum", ("incidents_recorded",))),
+    ("weapon_incidents", "incidents with a weapon over the horizon", "incidents",
+     ("sum", ("weapon_incidents",))),
+    ("serious_injury_incidents", "incidents with serious injury over the horizon", "incidents",
+     ("sum", ("serious_injury_incidents",))),
+    ("robberies", "robberies over the horizon", "incidents", ("sum", ("robberies",))),
+    ("first_time_perpetrators", "first-time perpetrators over the horizon", YP,
+     ("sum", ("first_time_perpetrators",))),
+    ("mean_involved", "young people involved or entrenched, on average", YP,
+     ("mean", ("n_involved", "n_entrenched"))),
+    ("mean_exploited", "young people exploited, on average", YP, ("mean", ("n_exploited",))),
+    ("mean_in_custody", "young people in custody, on average", YP, ("mean", ("in_custody",))),
+    ("programme_cost", "cost of the interventions over the horizon", POUNDS),
+)
+# The old name of a run outcome: accepted in experiment files for one release, with a note.
+DEPRECATED = {"cost_total": "programme_cost"}
+
+# Outcomes a comparison sets scenario against baseline for, in the order it reports them.
+COMPARED = ("incidents", "weapon_incidents", "serious_injury_incidents", "mean_exploited",
+            "incidents_recorded")
+COMPARISON_OUTCOMES = _declare(
+    ("n_participants", "young people ever enrolled", YP),
+    ("n_peers", "untreated friends of participants at enrolment", YP),
+    ("participants_incidents_baseline", "participants' incidents in the baseline", "incidents"),
+    ("participants_incidents", "participants' incidents", "incidents"),
+    ("peers_incidents_baseline", "their untreated friends' incidents in the baseline",
+     "incidents"),
+    ("peers_incidents", "their untreated friends' incidents", "incidents"),
+    ("others_incidents_baseline", "everyone else's incidents in the baseline", "incidents"),
+    ("others_incidents", "everyone else's incidents", "incidents"),
+    ("direct_averted", "direct: participants' incidents averted", "incidents"),
+    ("direct_reduction_pct", "direct: % reduction of participants' incidents", "%"),
+    ("spillover_averted", "spillover: untreated peers' incidents averted", "incidents"),
+    ("spillover_reduction_pct", "spillover: % reduction of their incidents", "%"),
+    ("others_averted", "others' incidents averted", "incidents"),
+    ("others_reduction_pct", "% reduction of others' incidents", "%"),
+    ("programme_cost", "cost of the interventions over the horizon", POUNDS),
+    ("programme_cost_per_year", "cost of the interventions a year", POUNDS),
+    ("incremental_cost", "programme cost against the baseline's", POUNDS),
+    ("incremental_cost_per_year", "programme cost against the baseline's, a year", POUNDS),
+    ("crime_cost_baseline", "cost of the baseline's incidents", POUNDS),
+    ("crime_cost", "cost of the incidents", POUNDS),
+    ("crime_cost_averted", "cost of crime averted", POUNDS),
+    ("net_benefit", "crime cost averted minus incremental cost", POUNDS),
+    ("benefit_cost_ratio", "crime cost averted per pound of incremental cost", "ratio"),
+    ("cost_per_incident_averted", "incremental cost per incident averted", POUNDS),
+    ("enrolled", "young people ever enrolled", YP),
+    ("completed", "courses completed", "courses"),
+    ("dropped_out", "courses dropped out of", "courses"),
+    ("waiting_end", "young people waiting at the end", YP),
+)
+
+_EVERY = {**EVENTS, **INCIDENT_COUNTS, **STOCKS, **STEP_RATES, **NEIGHBOURHOOD_COUNTS,
+          **RUN_OUTCOMES, **COMPARISON_OUTCOMES}
 
 
-def monthly_frame(steps: pd.DataFrame, residents: int) -> pd.DataFrame:
-    """Calendar-month totals of events and month means of stocks (a step counts in the month
-    of its first day)."""
-    month = steps["date"].dt.to_period("M")
-    grouped = steps.groupby(month, sort=True)
-    out = grouped[list(SUM_COLUMNS)].sum()
-    means = grouped[list(MEAN_COLUMNS)].mean()
-    out = out.join(means.add_prefix("mean_"))
-    out.insert(0, "steps", grouped.size())
-    out["incidents_per_1000_young_people"] = 1000.0 * out["incidents"] / out["mean_n_young_people"]
-    out["incidents_per_1000_residents"] = 1000.0 * out["incidents"] / residents
-    out["recorded_per_1000_residents"] = 1000.0 * out["incidents_recorded"] / residents
-    out.index = out.index.astype(str)
-    out.index.name = "month"
-    return out.reset_index()
+def comparison_outcome(name: str) -> Outcome:
+    """A compared outcome's derived names (``_baseline``, ``_averted``, ``_reduction_pct``)."""
+    for suffix, text, unit in (("_baseline", "in the baseline", None),
+                               ("_averted", "averted", None),
+                               ("_reduction_pct", "% reduction", "%")):
+        if name.endswith(suffix) and name[: -len(suffix)] in COMPARED:
+            base = RUN_OUTCOMES[name[: -len(suffix)]]
+            return Outcome(name, f"{base.description}: {text}", unit or base.unit)
+    if name in COMPARED:
+        return RUN_OUTCOMES[name]
+    return outcome(name, COMPARISON_OUTCOMES)
 
 
-def neighbourhood_frame(counts: np.ndarray, names: list[str], start: dt.date,
-                        step_days: int) -> pd.DataFrame:
-    """Monthly counts by neighbourhood from ``counts[step, neighbourhood, column]``.
+class UnknownOutcome(KeyError):
+    """A name that is not in the outcome vocabulary."""
 
-    Columns: all incidents, recorded, weapon, serious injury and the police.uk categories.
-    An incident counts in the neighbourhood of its place, or the perpetrator's home when it
-    happened in private or elsewhere.
-    """
-    n_steps, n_nbhd, _ = counts.shape
-    months = step_dates(start, n_steps, step_days).to_period("M").astype(str)
-    month_names = sorted(set(months))
-    index = pd.Index(months)
-    rows = []
-    for month in month_names:
-        total = counts[index == month].sum(axis=0)
-        frame = pd.DataFrame(total, columns=list(NEIGHBOURHOOD_COLUMNS))
-        frame.insert(0, "neighbourhood", names)
-        frame.insert(0, "month", month)
-        rows.append(frame)
-    return pd.concat(rows, ignore_index=True)
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
-def police_uk_long(neighbourhoods: pd.DataFrame) -> pd.DataFrame:
-    """Long table (month, neighbourhood, crime_type, count) with police.uk crime-type names."""
-    long = neighbourhoods.melt(id_vars=["month", "neighbourhood"],
-                               value_vars=list(POLICE_UK_CATEGORIES), var_name="category",
-                               value_name="count")
-    long["crime_type"] = long["category"].map(POLICE_UK_CATEGORIES)
-    return long[["month", "neighbourhood", "crime_type", "count"]]
+def outcome(name: str, among: dict[str, Outcome] | None = None) -> Outcome:
+    """The declared outcome ``name`` (of ``among``, default every table); UnknownOutcome if
+    there is none, naming the closest declared names."""
+    table = _EVERY if among is None else among
+    try:
+        return table[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(table), n=3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise UnknownOutcome(f"unknown outcome '{name}'{hint} (declared in vsim.outcomes: "
+                             f"{', '.join(table)})") from None
 
 
-def summary_table(steps: pd.DataFrame, residents: int, step_days: int) -> pd.DataFrame:
-    """A short yearly summary for the terminal: per year of simulated time."""
-    years = (steps["step"] * step_days) // 365
-    rows = []
-    for y, part in steps.groupby(years):
-        incidents = int(part["incidents"].sum())
-        young = float(part["n_young_people"].mean())
-        rows.append({
-            "year": int(y) + 1,
-            "incidents": incidents,
-            "per_1000_young": 1000.0 * incidents / young if young else float("nan"),
-            "recorded_per_1000_residents": 1000.0 * part["incidents_recorded"].sum() / residents,
-            "weapon": int(part["weapon_incidents"].sum()),
-            "serious_injury": int(part["serious_injury_incidents"].sum()),
-            "first_time": int(part["first_time_perpetrators"].sum()),
-            "involved_mean": float((part["n_involved"] + part["n_entrenched"]).mean()),
-            "exploited_mean": float(part["n_exploited"].mean()),
-            "custody_mean": float(part["in_custody"].mean()),
-        })
-    return pd.DataFrame(rows)
+class EventCounts:
+    """This step's count of every event of :data:`EVENTS` (an undeclared name raises)."""
+
+    __slots__ = ("_counts",)
+
+    def __init__(self) -> None:
+        self._counts = dict.fromkeys(EVENTS, 0)
+
+    def add(self, event: str, n: int) -> None:
+        """Add ``n`` to ``event``."""
+        if event not in self._counts:
+            outcome(event, EVENTS)  # raises, naming the closest events
+        self._counts[event] += int(n)
+
+    def __getitem__(self, event: str) -> int:
+        if event not in self._counts:
+            outcome(event, EVENTS)
+        return self._counts[event]
+
+    def clear(self) -> None:
+        """Every count back to 0 (start of a step)."""
+        for event in self._counts:
+            self._counts[event] = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts by name."""
+        return dict(self._counts)

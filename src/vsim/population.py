@@ -16,8 +16,10 @@ import numpy as np
 
 from vsim.rng import Streams, draws
 from vsim.scenario import Scenario
-from vsim.state import (AGE_MIN, AT_RISK, DAYS_PER_YEAR, ENTRENCHED, INVOLVED, NONE,
-                        Households, People, Places)
+from vsim.state import NEVER, Households, People, Places
+from vsim.vocabulary import (AT_RISK, DAYS_PER_YEAR, ENTRENCHED, INVOLVED,
+                             NEIGHBOURHOOD_DEPRIVATION, NONE, RISK_FACTORS,
+                             VISIBLE_RISK_FACTORS)
 
 _PHI_INV = NormalDist().inv_cdf
 # Shares of school-age pupils attending a school in their own neighbourhood. Assumption.
@@ -103,69 +105,101 @@ def draw_household_factors(scenario: Scenario, streams: Streams, hh_ids: np.ndar
     return latent, low_family.astype(np.uint8), abuse.astype(np.uint8)
 
 
-def national_risk_offset(scenario: Scenario) -> float:
-    """log E[exp(β·x)] for a young person in England, taking factors as independent.
+# Exploitation vulnerability v_i = exp(Σ c·x): the factors DESIGN §4a names, with weights that
+# are assumptions (no source gives them), summed in this order.
+VULNERABILITY = (("missing", 1.0), ("excluded", 0.5), ("ace", 0.2),
+                 ("low_family_functioning", 0.5), ("trusted_adult", -0.7))
+# Weight of missing episodes in the partnership's visible risk score (assumption: a strong
+# flag), after the factors of vsim.vocabulary.VISIBLE_RISK_FACTORS.
+VISIBLE_MISSING = math.log(4.0)
 
-    Subtracting it makes the risk score 0 for 'national average risk', so h0 and the background
-    entry rate are rates for an average young person, and a more deprived or more adverse area
-    comes out with more violence, not the same. ACE counts are taken at the means of the
-    1–3 (2) and 4+ (about 5.2) groups that :func:`assign_people` draws.
+
+class RiskModel:
+    """Risk scores β·x and vulnerability from the scenario's coefficients, derived once.
+
+    Scores are relative to a young person of national average risk
+    (:meth:`national_offset`), so h0 and the background entry rate are rates for an average
+    young person, and a more deprived or adverse area comes out with more violence.
     """
-    if not scenario.processes.risk_factors:
-        return 0.0
-    b, rf, pop = scenario.propensity, scenario.risk_factors, scenario.population
-    p_ace13 = rf.p_ace_any - rf.p_ace_4plus
-    ace = ((1 - rf.p_ace_any) + p_ace13 * math.exp(2.0 * b.per_ace)
-           + rf.p_ace_4plus * math.exp(5.2 * b.per_ace))
 
-    def binary(p: float, coef: float) -> float:
-        return 1.0 - p + p * math.exp(coef)
+    def __init__(self, scenario: Scenario, nbhd_deprivation: np.ndarray):
+        self.on = bool(scenario.processes.risk_factors)
+        b = scenario.propensity
+        self.coefficients = {factor: float(getattr(b, name))
+                             for factor, name in RISK_FACTORS.items()}
+        self.deprivation = nbhd_deprivation
+        self.offset = self.national_offset(scenario) if self.on else 0.0
 
-    # ETE engagement: in school to 16, then 1 − NEET (age-band weighted, roughly 60/40).
-    p_ete = 1.0 - 0.4 * (0.5 * pop.p_neet_16_18 + 0.5 * pop.p_neet_19_24)
-    product = (ace * binary(rf.p_low_family_functioning, b.low_family_functioning)
-               * binary(rf.p_excluded, b.excluded) * binary(rf.p_mental_health, b.mental_health)
-               * binary(rf.p_substance_use, b.substance_use) * binary(pop.p_male, b.male)
-               * binary(rf.p_trusted_adult, b.trusted_adult) * binary(p_ete, b.engaged_ete)
-               * binary(rf.p_positive_activities, b.positive_activities)
-               * math.exp(0.5 * b.deprivation**2))  # deprivation ~ N(0, 1) nationally
-    return math.log(product)
+    def national_offset(self, scenario: Scenario) -> float:
+        """log E[exp(β·x)] for a young person in England, taking factors as independent.
 
+        ACE counts are taken at the means of the 1–3 (2) and 4+ (about 5.2) groups that
+        :func:`assign_people` draws; deprivation is N(0, 1) nationally.
+        """
+        rf, pop, b = scenario.risk_factors, scenario.population, self.coefficients
+        p_ace13 = rf.p_ace_any - rf.p_ace_4plus
+        product = ((1 - rf.p_ace_any) + p_ace13 * math.exp(2.0 * b["ace"])
+                   + rf.p_ace_4plus * math.exp(5.2 * b["ace"]))
+        # ETE engagement: in school to 16, then 1 − NEET (age-band weighted, roughly 60/40).
+        prevalence = {"low_family_functioning": rf.p_low_family_functioning,
+                      "excluded": rf.p_excluded, "mental_health": rf.p_mental_health,
+                      "substance_use": rf.p_substance_use, "male": pop.p_male,
+                      "trusted_adult": rf.p_trusted_adult,
+                      "engaged_ete": 1.0 - 0.4 * (0.5 * pop.p_neet_16_18
+                                                  + 0.5 * pop.p_neet_19_24),
+                      "positive_activities": rf.p_positive_activities}
+        for factor in RISK_FACTORS:
+            if factor not in ("ace", NEIGHBOURHOOD_DEPRIVATION):
+                p = prevalence[factor]
+                product *= 1.0 - p + p * math.exp(b[factor])
+        product *= math.exp(0.5 * b[NEIGHBOURHOOD_DEPRIVATION] ** 2)
+        return math.log(product)
 
-def risk_score(people: People, slots: np.ndarray, scenario: Scenario,
-               nbhd_deprivation: np.ndarray) -> np.ndarray:
-    """β·x of DESIGN §4a for the given slots: log-hazard from risk and protective factors,
-    relative to a young person of national average risk (:func:`national_risk_offset`)."""
-    if not scenario.processes.risk_factors:
-        return np.zeros(slots.shape[0], np.float32)
-    b = scenario.propensity
-    p = people
-    s = (b.per_ace * p.ace[slots] + b.low_family_functioning * p.low_family[slots]
-         + b.excluded * p.excluded[slots] + b.mental_health * p.mental_health[slots]
-         + b.substance_use * p.substance[slots]
-         + b.deprivation * nbhd_deprivation[p.neighbourhood[slots]]
-         + b.male * p.male[slots] + b.trusted_adult * p.trusted_adult[slots]
-         + b.engaged_ete * p.engaged_ete[slots]
-         + b.positive_activities * p.positive_activities[slots])
-    return (s - national_risk_offset(scenario)).astype(np.float32)
+    def score(self, people: People, slots: np.ndarray) -> np.ndarray:
+        """β·x of DESIGN §4a for the given slots, relative to national average risk."""
+        if not self.on:
+            return np.zeros(slots.shape[0], np.float32)
+        total = None
+        for factor, coef in self.coefficients.items():
+            x = (self.deprivation[people.neighbourhood[slots]]
+                 if factor == NEIGHBOURHOOD_DEPRIVATION else getattr(people, factor)[slots])
+            total = coef * x if total is None else total + coef * x
+        return (total - self.offset).astype(np.float32)
 
+    def vulnerability(self, people: People, slots: np.ndarray) -> np.ndarray:
+        """v_i of DESIGN §4a (:data:`VULNERABILITY`)."""
+        if not self.on:
+            return np.ones(slots.shape[0], np.float32)
+        log_v = None
+        for factor, weight in VULNERABILITY:
+            term = weight * getattr(people, factor)[slots]
+            log_v = term if log_v is None else log_v + term
+        return np.exp(log_v).astype(np.float32)
 
-def vulnerability(people: People, slots: np.ndarray, scenario: Scenario) -> np.ndarray:
-    """v_i of DESIGN §4a: missing episodes, exclusion, ACEs, family; lowered by a trusted adult.
+    def refresh(self, people: People, slots: np.ndarray) -> None:
+        """Recompute risk score and vulnerability after factors change."""
+        people.risk_score[slots] = self.score(people, slots)
+        people.risk_rr[slots] = np.exp(people.risk_score[slots])
+        people.vulnerability[slots] = self.vulnerability(people, slots)
 
-    Coefficients are assumptions (DESIGN §4a names the factors, no source gives weights).
-    """
-    if not scenario.processes.risk_factors:
-        return np.ones(slots.shape[0], np.float32)
-    p = people
-    log_v = (1.0 * p.missing[slots] + 0.5 * p.excluded[slots] + 0.2 * p.ace[slots]
-             + 0.5 * p.low_family[slots] - 0.7 * p.trusted_adult[slots])
-    return np.exp(log_v).astype(np.float32)
+    def visible(self, people: People, slots: np.ndarray, share: float, key) -> np.ndarray:
+        """The risk score a partnership sees: each factor of each person is visible with
+        probability ``share`` (fixed per person and factor), plus involvement and records."""
+        pids = people.pid[slots]
+        score = np.zeros(slots.size)
+        terms = [(self.coefficients[f], getattr(people, f)) for f in VISIBLE_RISK_FACTORS]
+        terms.append((VISIBLE_MISSING, people.missing))
+        for k, (coef, arr) in enumerate(terms):
+            seen = draws(key, 0, pids, 100 + k) < share
+            score += coef * arr[slots] * seen
+        # Involvement and police records are what partners see most (assumption).
+        score += 1.0 * people.level[slots] + 0.5 * (people.record[slots] > 0)
+        return score
 
 
 def assign_people(people: People, slots: np.ndarray, pids: np.ndarray, ages: np.ndarray,
-                  scenario: Scenario, streams: Streams, world: World,
-                  household: np.ndarray) -> None:
+                  scenario: Scenario, streams: Streams, world: World, household: np.ndarray,
+                  risk: RiskModel) -> None:
     """Fill the given slots with new young people (initial population or a new cohort)."""
     rf = scenario.risk_factors
     p = people
@@ -201,9 +235,9 @@ def assign_people(people: People, slots: np.ndarray, pids: np.ndarray, ages: np.
     p.ace[slots] = ace.astype(np.int8)
     p.excluded[slots] = factor(rf.p_excluded, 2)
     p.mental_health[slots] = factor(rf.p_mental_health, 3)
-    p.substance[slots] = factor(rf.p_substance_use, 4)
+    p.substance_use[slots] = factor(rf.p_substance_use, 4)
     p.missing[slots] = factor(rf.p_missing, 5)
-    p.low_family[slots] = hh.low_family[household] * on
+    p.low_family_functioning[slots] = hh.low_family_functioning[household] * on
     p.domestic_abuse[slots] = hh.domestic_abuse[household] * on
 
     # Protective factors are less likely with more adversity (negative loading).
@@ -216,7 +250,7 @@ def assign_people(people: People, slots: np.ndarray, pids: np.ndarray, ages: np.
 
     set_schooling(people, slots, scenario, streams, world)
     _assign_places(people, slots, pids, scenario, streams, world)
-    refresh_scores(people, slots, scenario, world)
+    risk.refresh(people, slots)
     p.at_risk_flag[slots] = (p.risk_score[slots] >= world.at_risk_threshold) & on
     p.level[slots] = np.where(p.at_risk_flag[slots] == 1, AT_RISK, NONE).astype(np.int8)
     p.target_degree[slots] = _target_degree(scenario, streams, pids)
@@ -226,14 +260,7 @@ def assign_people(people: People, slots: np.ndarray, pids: np.ndarray, ages: np.
     p.gang[slots] = -1
     p.custody_until[slots] = 0
     p.known_until[slots] = 0
-    p.last_offence[slots] = -(10**6)
-
-
-def refresh_scores(people: People, slots: np.ndarray, scenario: Scenario, world: World) -> None:
-    """Recompute risk score and vulnerability after factors change (entry, schooling, effects)."""
-    people.risk_score[slots] = risk_score(people, slots, scenario, world.nbhd_deprivation)
-    people.risk_rr[slots] = np.exp(people.risk_score[slots])
-    people.vulnerability[slots] = vulnerability(people, slots, scenario)
+    p.last_offence[slots] = NEVER
 
 
 def _target_degree(scenario: Scenario, streams: Streams, pids: np.ndarray) -> np.ndarray:
@@ -259,7 +286,7 @@ def set_schooling(people: People, slots: np.ndarray, scenario: Scenario, streams
     u_local = _uniform(key, pids, 1)
     u_pick = _uniform(key, pids, 2)
     school = np.full(slots.shape[0], -1, np.int32)
-    local = _pick_in_group(world.school_nbhd, p.neighbourhood[slots], u_pick, None)
+    local = pick_in_group(world.school_nbhd, p.neighbourhood[slots], u_pick, None)
     anywhere = np.minimum((u_pick * n_schools).astype(np.int32), n_schools - 1)
     chosen = np.where((u_local < P_LOCAL_SCHOOL) & (local >= 0), local, anywhere)
     school[in_school] = chosen[in_school]
@@ -270,7 +297,7 @@ def set_schooling(people: People, slots: np.ndarray, scenario: Scenario, streams
     p.engaged_ete[slots] = ete.astype(np.uint8)
 
 
-def _pick_in_group(item_group: np.ndarray, wanted: np.ndarray, u: np.ndarray,
+def pick_in_group(item_group: np.ndarray, wanted: np.ndarray, u: np.ndarray,
                    weight: np.ndarray | None) -> np.ndarray:
     """For each wanted group, pick an item of that group (weighted), or -1 if none."""
     n_items = item_group.shape[0]
@@ -301,7 +328,7 @@ def _assign_places(people: People, slots: np.ndarray, pids: np.ndarray, scenario
     key = streams["create_place"]
     u_local = _uniform(key, pids, 0)
     u_pick = _uniform(key, pids, 1)
-    local = _pick_in_group(places.neighbourhood, people.neighbourhood[slots], u_pick,
+    local = pick_in_group(places.neighbourhood, people.neighbourhood[slots], u_pick,
                            places.attractiveness)
     cw = np.cumsum(places.attractiveness)
     if cw[-1] <= 0:
@@ -352,8 +379,8 @@ def households_table(scenario: Scenario, streams: Streams, hh_nbhd: np.ndarray,
     ids = np.arange(hh_nbhd.shape[0], dtype=np.int64)
     _, low_family, abuse = draw_household_factors(scenario, streams, ids,
                                                   nbhd_deprivation[hh_nbhd])
-    return Households(neighbourhood=hh_nbhd.astype(np.int32), low_family=low_family,
-                      domestic_abuse=abuse)
+    return Households(neighbourhood=hh_nbhd.astype(np.int32),
+                      low_family_functioning=low_family, domestic_abuse=abuse)
 
 
 def add_households(world: World, scenario: Scenario, streams: Streams,
@@ -366,7 +393,7 @@ def add_households(world: World, scenario: Scenario, streams: Streams,
                                                   world.nbhd_deprivation[nbhd])
     world.households = Households(
         neighbourhood=np.concatenate([hh.neighbourhood, nbhd.astype(np.int32)]),
-        low_family=np.concatenate([hh.low_family, low_family]),
+        low_family_functioning=np.concatenate([hh.low_family_functioning, low_family]),
         domestic_abuse=np.concatenate([hh.domestic_abuse, abuse]))
     return ids
 
@@ -416,17 +443,6 @@ def choose_gangs(people: People, scenario: Scenario, streams: Streams, world: Wo
     return gangs, gang_areas
 
 
-def age_in_years(age_days: np.ndarray) -> np.ndarray:
-    """Completed years of age."""
-    return (age_days / DAYS_PER_YEAR).astype(np.int64)
-
-
 def cohort_size(scenario: Scenario) -> int:
     """10-year-olds entering each September: one year's share of the 10–13 band."""
     return max(1, round(scenario.n_young_people * scenario.population.age_band_shares[0] / 4))
-
-
-__all__ = ["World", "assign_people", "initial_ages", "make_neighbourhoods", "make_places",
-           "make_households", "households_table", "add_households", "seed_involvement",
-           "choose_gangs", "risk_score", "vulnerability", "refresh_scores", "set_schooling",
-           "age_in_years", "cohort_size", "AGE_MIN"]

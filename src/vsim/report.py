@@ -128,7 +128,7 @@ def build_report(folder: Path) -> str:
 
 
 def _run_sections(folder: Path) -> list[str]:
-    from vsim.outcomes import summary_table
+    from vsim.tables import summary_table
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     steps = _table("steps", folder)

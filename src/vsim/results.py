@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from vsim.loading import scenario_hash, scenario_to_toml
-from vsim.outcomes import (monthly_frame, neighbourhood_frame, police_uk_long, steps_frame,
+from vsim.tables import (monthly_frame, neighbourhood_frame, police_uk_long, steps_frame,
                            summary_table)
 from vsim.scenario import Scenario
-from vsim.state import DAYS_PER_YEAR, LEVEL_NAMES
+from vsim.vocabulary import DAYS_PER_YEAR, LEVEL_NAMES
 
 DEPENDENCIES = ("mesa", "numpy", "numba", "pandas", "pydantic", "pyarrow", "networkx")
 TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people", "snapshots",
@@ -187,9 +187,9 @@ def _people_frame(model) -> pd.DataFrame:
         "person_id": p.pid[alive], "age": p.age_days[alive] / DAYS_PER_YEAR,
         "male": p.male[alive], "neighbourhood": p.neighbourhood[alive],
         "household": p.household[alive], "school": p.school[alive], "place": p.place[alive],
-        "ace": p.ace[alive], "low_family_functioning": p.low_family[alive],
+        "ace": p.ace[alive], "low_family_functioning": p.low_family_functioning[alive],
         "excluded": p.excluded[alive], "mental_health": p.mental_health[alive],
-        "substance_use": p.substance[alive], "domestic_abuse": p.domestic_abuse[alive],
+        "substance_use": p.substance_use[alive], "domestic_abuse": p.domestic_abuse[alive],
         "missing": p.missing[alive], "trusted_adult": p.trusted_adult[alive],
         "positive_activities": p.positive_activities[alive],
         "engaged_ete": p.engaged_ete[alive], "risk_score": p.risk_score[alive],

@@ -97,6 +97,11 @@ class Streams:
         except KeyError:
             raise KeyError(f"unknown random stream {name!r}; declared streams: {self.NAMES}") from None
 
+    def keys(self, keys_type):
+        """A named tuple of ``keys_type`` holding the key of each stream it names (a process's
+        streams, passed to its kernels whole)."""
+        return keys_type(*(self[name] for name in keys_type._fields))
+
     def named(self, name: str) -> np.uint64:
         """Key for a stream named at run time (an intervention's own), still seed-derived."""
         return stream_key(self.seed, name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -464,8 +463,14 @@ class ProcessSwitches(Section):
     """Switch each mechanism on or off (DESIGN §4: every process can be switched off)."""
 
     risk_factors: bool = Field(True, description="Correlated risk factors at creation.")
-    contagion: bool = Field(True, description="Exposure and involvement entry/desistance.")
+    contagion: bool = Field(True, description=(
+        "Exposure to violence (involved peers, victimisation, places, home); off: exposure is "
+        "0, so nobody is drawn in by it, and everything else goes on."))
+    involvement: bool = Field(True, description=(
+        "Entry into involvement (background and from exposure), entrenchment, desistance."))
     offending: bool = Field(True, description="Incidents, victim choice, weapons, injury.")
+    weapon_carrying: bool = Field(True, description=(
+        "Young people start and stop carrying a weapon."))
     victimisation: bool = Field(True, description="Victimisation raises exposure (retaliation).")
     exploitation: bool = Field(True, description="County-lines recruitment and exit.")
     justice: bool = Field(True, description="Detection, custody and release.")
@@ -582,6 +587,3 @@ class Scenario(Section):
         """Number of neighbourhoods."""
         return len(self.area.neighbourhoods) or self.area.n_neighbourhoods
 
-
-ProcessName = Literal["risk_factors", "contagion", "offending", "victimisation",
-                      "exploitation", "justice", "life_course", "rewiring"]

@@ -1,91 +1,76 @@
-"""Hot state of a run: flat arrays indexed by slot, so numba kernels can sweep them.
+"""Hot state of a run: flat arrays indexed by slot, grouped in named tuples the kernels take.
 
 A *slot* is a row in the arrays; a *person id* (``pid``) is a young person's permanent number.
 Slots are reused when someone leaves at 25 and a new cohort enters, but ids never are, and
 random draws are keyed by id (see :mod:`vsim.rng`), so reuse does not couple anyone's luck.
+
+Each group (people, ties, places, lines, households, pools, incidents) is a named tuple of
+arrays: numba compiles a kernel for it once, and a kernel takes the group, not its arrays one
+by one, so adding a field to a group changes no kernel signature. Every field is declared once,
+in the tables below, with its dtype, its value in an empty slot and what it means.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections import namedtuple
 
 import numpy as np
+from numba import njit
 
-# Involvement levels: the Somerset "spectrum" from least to most entrenched (seed, DESIGN §3).
-NONE, AT_RISK, INVOLVED, ENTRENCHED = 0, 1, 2, 3
-LEVEL_NAMES = ("none", "at_risk", "involved", "entrenched")
+from vsim.vocabulary import AGE_MIN, DAYS_PER_YEAR, MODIFIERS, N_AGES
 
-# Tie kinds in the tie table.
-TIE_SCHOOL, TIE_NEIGHBOURHOOD, TIE_FAMILY, TIE_GANG = 0, 1, 2, 3
-TIE_NAMES = ("school", "neighbourhood", "family", "gang")
+NEVER = -(10**6)  # the step of an event that never happened (e.g. last offence)
 
-DAYS_PER_YEAR = 365.25
-AGE_MIN, AGE_EXIT = 10, 25
+# name: (dtype, value in an empty slot, meaning). Protective and risk flags are 0/1 uint8.
+PERSON_FIELDS = {
+    "alive": (np.uint8, 0, "1 while in the simulated population (aged 10-24)"),
+    "pid": (np.int64, -1, "permanent id; -1 for an empty slot"),
+    "age_days": (np.int32, 0, "age in days"),
+    "male": (np.uint8, 0, "1 if male"),
+    "neighbourhood": (np.int32, 0, "home neighbourhood"),
+    "household": (np.int32, 0, "household (siblings share one)"),
+    "school": (np.int32, -1, "school, -1 when not in school"),
+    "place": (np.int32, -1, "usual public place, -1 for none"),
+    "ace": (np.int8, 0, "adverse childhood experiences (0..9)"),
+    "low_family_functioning": (np.uint8, 0, "household with low family functioning"),
+    "excluded": (np.uint8, 0, "school exclusion or persistent absence"),
+    "mental_health": (np.uint8, 0, "probable mental disorder"),
+    "substance_use": (np.uint8, 0, "substance use"),
+    "domestic_abuse": (np.uint8, 0, "domestic abuse at home"),
+    "missing": (np.uint8, 0, "missing episodes"),
+    "trusted_adult": (np.uint8, 0, "has a trusted adult (protective)"),
+    "positive_activities": (np.uint8, 0, "takes part in positive activities (protective)"),
+    "engaged_ete": (np.uint8, 0, "in education, employment or training (protective)"),
+    "risk_score": (np.float32, 0, "β·x: log-hazard from risk and protective factors"),
+    "risk_rr": (np.float32, 0, "exp(β·x): the rate ratio, kept to spare kernels an exp"),
+    "vulnerability": (np.float32, 0, "v_i: vulnerability to exploitation"),
+    "at_risk_flag": (np.uint8, 0, "involvement level to return to on desistance"),
+    "level": (np.int8, 0, "involvement level (vsim.vocabulary)"),
+    "victimisation": (np.float32, 0, "V_i: recent victimisation, decaying"),
+    "exposure": (np.float32, 0, "E_i: exposure to violence this step"),
+    "weapon": (np.uint8, 0, "carrying a weapon"),
+    "exploited_by": (np.int32, -1, "county line exploiting them, -1 for none"),
+    "custody_until": (np.int32, 0, "step of release: in custody while the step is earlier"),
+    "known_until": (np.int32, 0, "known to police while the step is earlier"),
+    "record": (np.int16, 0, "detected offences"),
+    "n_offences": (np.int32, 0, "offences committed"),
+    "last_offence": (np.int32, NEVER, "step of the last offence"),
+    "gang": (np.int32, -1, "gang, -1 for none"),
+    "target_degree": (np.int16, 0, "friendships the person seeks"),
+}
 
 
-@dataclass
-class People:
-    """Per-person arrays (length = capacity). Protective and risk flags are 0/1 uint8."""
+class People(namedtuple("People", [*PERSON_FIELDS, "modifiers"])):
+    """Per-person arrays (length = capacity) and ``modifiers[k, slot]``, the intervention
+    multipliers of :data:`vsim.vocabulary.MODIFIERS`, reset to 1 each step."""
 
-    alive: np.ndarray          # uint8
-    pid: np.ndarray            # int64, permanent id; -1 for an empty slot
-    age_days: np.ndarray       # int32
-    male: np.ndarray           # uint8
-    neighbourhood: np.ndarray  # int32
-    household: np.ndarray      # int32
-    school: np.ndarray         # int32, -1 when not in school
-    place: np.ndarray          # int32, usual public place
-    ace: np.ndarray            # int8, adverse childhood experiences (0..9)
-    low_family: np.ndarray     # uint8
-    excluded: np.ndarray       # uint8, exclusion or persistent absence
-    mental_health: np.ndarray  # uint8
-    substance: np.ndarray      # uint8
-    domestic_abuse: np.ndarray  # uint8
-    missing: np.ndarray        # uint8, missing episodes
-    trusted_adult: np.ndarray  # uint8
-    positive_activities: np.ndarray  # uint8
-    engaged_ete: np.ndarray    # uint8, in education, employment or training
-    risk_score: np.ndarray     # float32, β·x: log-hazard from risk and protective factors
-    risk_rr: np.ndarray        # float32, exp(β·x): the rate ratio, kept to spare kernels an exp
-    vulnerability: np.ndarray  # float32, v_i: exploitation vulnerability
-    at_risk_flag: np.ndarray   # uint8, level to return to on desistance
-    level: np.ndarray          # int8, involvement level
-    victimisation: np.ndarray  # float32, V_i: decaying recent victimisation
-    exposure: np.ndarray       # float32, E_i this step
-    weapon: np.ndarray         # uint8, carrying a weapon
-    exploited_by: np.ndarray   # int32, line index or -1
-    custody_until: np.ndarray  # int32, step of release (in custody while step < this)
-    known_until: np.ndarray    # int32, known to police while step < this
-    record: np.ndarray         # int16, detected offences
-    n_offences: np.ndarray     # int32, offences committed
-    last_offence: np.ndarray   # int32, step of last offence, very negative if never
-    gang: np.ndarray           # int32, gang index or -1
-    target_degree: np.ndarray  # int16, friendships the person seeks
-    # Intervention modifiers, reset to 1 each step and multiplied in (STYLE example 6).
-    rel_perpetration: np.ndarray  # float32
-    rel_exposure: np.ndarray      # float32
-    rel_entry: np.ndarray         # float32
-    rel_desistance: np.ndarray    # float32
-    rel_recruitment: np.ndarray   # float32
-    rel_exploit_exit: np.ndarray  # float32
-
-    MODIFIERS = ("rel_perpetration", "rel_exposure", "rel_entry", "rel_desistance",
-                 "rel_recruitment", "rel_exploit_exit")
+    __slots__ = ()
 
     @classmethod
     def empty(cls, capacity: int) -> People:
         """Arrays for ``capacity`` slots, all empty."""
-        spec = _PEOPLE_DTYPES
-        arrays = {name: np.zeros(capacity, dtype) for name, dtype in spec.items()}
-        arrays["pid"][:] = -1
-        arrays["school"][:] = -1
-        arrays["place"][:] = -1
-        arrays["exploited_by"][:] = -1
-        arrays["gang"][:] = -1
-        arrays["last_offence"][:] = -(10**6)
-        for name in cls.MODIFIERS:
-            arrays[name][:] = 1.0
-        return cls(**arrays)
+        arrays = [np.full(capacity, empty, dtype) for dtype, empty, _ in PERSON_FIELDS.values()]
+        return cls(*arrays, np.ones((len(MODIFIERS), capacity), np.float32))
 
     @property
     def capacity(self) -> int:
@@ -95,76 +80,58 @@ class People:
     def grow(self, new_capacity: int) -> People:
         """A copy with more slots (used when a cohort outgrows the free slots)."""
         bigger = People.empty(new_capacity)
-        for f in fields(self):
-            getattr(bigger, f.name)[: self.capacity] = getattr(self, f.name)
+        n = self.capacity
+        for old, new in zip(self, bigger, strict=True):
+            new[..., :n] = old
         return bigger
 
     def reorder(self, order: np.ndarray) -> None:
         """Move the people in slots ``order`` to slots 0..len(order)-1 (before any tie exists)."""
         n = order.shape[0]
-        for f in fields(self):
-            arr = getattr(self, f.name)
-            arr[:n] = arr[order]
+        for arr in self:
+            arr[..., :n] = arr[..., order]
+
+    def modifier(self, name: str) -> np.ndarray:
+        """The row of ``modifiers`` for the modifier ``name`` (a view), e.g. rel_perpetration."""
+        return self.modifiers[list(MODIFIERS).index(name)]
 
     def reset_modifiers(self) -> None:
         """Set every intervention modifier back to 1 (start of each step)."""
-        for name in self.MODIFIERS:
-            getattr(self, name).fill(1.0)
+        self.modifiers.fill(1.0)
 
     def nbytes(self) -> int:
         """Memory held by the arrays."""
-        return sum(getattr(self, f.name).nbytes for f in fields(self))
+        return sum(arr.nbytes for arr in self)
 
 
-_PEOPLE_DTYPES = {
-    "alive": np.uint8, "pid": np.int64, "age_days": np.int32, "male": np.uint8,
-    "neighbourhood": np.int32, "household": np.int32, "school": np.int32, "place": np.int32,
-    "ace": np.int8, "low_family": np.uint8, "excluded": np.uint8, "mental_health": np.uint8,
-    "substance": np.uint8, "domestic_abuse": np.uint8, "missing": np.uint8,
-    "trusted_adult": np.uint8, "positive_activities": np.uint8, "engaged_ete": np.uint8,
-    "risk_score": np.float32, "risk_rr": np.float32, "vulnerability": np.float32, "at_risk_flag": np.uint8,
-    "level": np.int8, "victimisation": np.float32, "exposure": np.float32, "weapon": np.uint8,
-    "exploited_by": np.int32, "custody_until": np.int32, "known_until": np.int32,
-    "record": np.int16, "n_offences": np.int32, "last_offence": np.int32, "gang": np.int32,
-    "target_degree": np.int16,
-    "rel_perpetration": np.float32, "rel_exposure": np.float32, "rel_entry": np.float32,
-    "rel_desistance": np.float32, "rel_recruitment": np.float32, "rel_exploit_exit": np.float32,
-}
-
-
-@dataclass
-class Ties:
+class Ties(namedtuple("Ties", ["partner", "kind", "degree"])):
     """Undirected peer ties as a padded CSR: row ``i`` holds ``degree[i]`` partners.
 
-    Each row has a fixed number of slots (``networks.max_degree``), so ties can be added and
-    removed in place every week without rebuilding the structure.
+    ``partner`` (int32 [capacity, max_degree]) holds partner slots, ``kind`` (int8) the
+    vocabulary's tie kind, ``degree`` (int32 [capacity]) the count. Each row has a fixed number
+    of slots, so ties are added and removed in place every week without rebuilding anything.
     """
 
-    partner: np.ndarray  # int32 [capacity, max_degree], slot index of the partner
-    kind: np.ndarray     # int8  [capacity, max_degree], TIE_* constant
-    degree: np.ndarray   # int32 [capacity]
+    __slots__ = ()
 
     @classmethod
     def empty(cls, capacity: int, max_degree: int) -> Ties:
         """A tie table with no ties."""
         return cls(np.full((capacity, max_degree), -1, np.int32),
-                   np.zeros((capacity, max_degree), np.int8),
-                   np.zeros(capacity, np.int32))
+                   np.zeros((capacity, max_degree), np.int8), np.zeros(capacity, np.int32))
 
     def grow(self, new_capacity: int) -> Ties:
         """A copy with more rows."""
         bigger = Ties.empty(new_capacity, self.partner.shape[1])
-        n = self.degree.shape[0]
-        bigger.partner[:n] = self.partner
-        bigger.kind[:n] = self.kind
-        bigger.degree[:n] = self.degree
+        for old, new in zip(self, bigger, strict=True):
+            new[: old.shape[0]] = old
         return bigger
 
     def nbytes(self) -> int:
         """Memory held by the tie table."""
-        return self.partner.nbytes + self.kind.nbytes + self.degree.nbytes
+        return sum(arr.nbytes for arr in self)
 
-    def edge_list(self, alive: np.ndarray | None = None) -> np.ndarray:
+    def edge_list(self) -> np.ndarray:
         """Each undirected tie once, as rows (i, j, kind) with i < j (for export and tests)."""
         rows, cols = np.nonzero(np.arange(self.partner.shape[1]) < self.degree[:, None])
         partners = self.partner[rows, cols]
@@ -172,35 +139,105 @@ class Ties:
         return np.column_stack([rows[keep], partners[keep], self.kind[rows, cols][keep]])
 
 
-@dataclass
-class Places:
-    """Places where young people spend time (a Mesa agent view exists for each)."""
+# Places where young people spend time (a Mesa agent view exists for each).
+Places = namedtuple("Places", [
+    "kind",             # int32, index into the scenario's place types
+    "neighbourhood",    # int32
+    "attractiveness",   # float64
+    "guardianship",     # float64, g_p
+    "heat",             # float64, near-repeat heat: recent incidents here, decaying
+    "users",            # float64, young people who use the place (rebuilt with the pools)
+    "rel_opportunity",  # float64, intervention modifier on (1 - g_p), reset each step
+])
 
-    kind: np.ndarray           # int32 index into the scenario's place types
-    neighbourhood: np.ndarray  # int32
-    attractiveness: np.ndarray  # float64
-    guardianship: np.ndarray   # float64, g_p
-    heat: np.ndarray           # float64, near-repeat heat: recent incidents here, decaying
-    users: np.ndarray          # float64, young people who use the place (rebuilt yearly)
-    rel_opportunity: np.ndarray  # float64, intervention modifier on (1 - g_p), reset each step
+# County lines / exploiter groups (a Mesa agent view exists for each).
+Lines = namedtuple("Lines", [
+    "active",               # uint8
+    "territory",            # int32 [n_lines, territory_size], neighbourhood indices
+    "n_exploited",          # int32, currently exploited
+    "recruited_this_year",  # int32
+    "reopen_step",          # int32, step at which a closed line is replaced
+    "rel_disruption",       # float64, intervention modifier, reset each step
+])
+
+# Households: family functioning and domestic abuse are shared by siblings.
+Households = namedtuple("Households", ["neighbourhood", "low_family_functioning",
+                                       "domestic_abuse"])
+
+# Candidate pools keyed by (group, age index): CSR pointers and member slots, for schools and
+# neighbourhoods (tie formation) and for usual places (victims "at the same place"; one
+# range per place).
+Pools = namedtuple("Pools", ["school_ptr", "school_members", "nbhd_ptr", "nbhd_members",
+                             "place_ptr", "place_members"])
+
+# name: (dtype, meaning) of each column of a step's incidents.
+INCIDENT_FIELDS = {
+    "perpetrator": (np.int32, "slot of the perpetrator"),
+    "victim": (np.int32, "slot of the victim, -1 outside the simulated population"),
+    "place": (np.int32, "place, -1 private or elsewhere"),
+    "neighbourhood": (np.int32, "neighbourhood of the place, or the perpetrator's home"),
+    "weapon": (np.uint8, "a weapon was used"),
+    "serious": (np.uint8, "serious injury"),
+    "robbery": (np.uint8, "a robbery"),
+    "recorded": (np.uint8, "recorded by police"),
+    "victim_under25": (np.uint8, "the victim is under 25"),
+    "first_time": (np.uint8, "the perpetrator's first offence"),
+    "reoffence": (np.uint8, "the perpetrator already had a police record"),
+    "exposed": (np.uint8, "the perpetrator was recently exposed to violence"),
+    "exposure_share": (np.float32, "share of the hazard due to exposure"),
+    # Who, as at the time of the offence (a slot can be reused later in the same step when a
+    # cohort enters, so permanent ids and attributes are captured here).
+    "perpetrator_id": (np.int64, "permanent id of the perpetrator"),
+    "victim_id": (np.int64, "permanent id of the victim, -1 outside the population"),
+    "perpetrator_age": (np.int16, "perpetrator's age in completed years"),
+    "perpetrator_level": (np.int8, "perpetrator's involvement level"),
+    "perpetrator_exploited": (np.uint8, "the perpetrator was exploited"),
+}
 
 
-@dataclass
-class Lines:
-    """County lines / exploiter groups (a Mesa agent view exists for each)."""
+class Incidents(namedtuple("Incidents", list(INCIDENT_FIELDS))):
+    """Incidents, one row each: a buffer the offending kernel fills, or this step's rows."""
 
-    active: np.ndarray         # uint8
-    territory: np.ndarray      # int32 [n_lines, territory_size], neighbourhood indices
-    n_exploited: np.ndarray    # int32, currently exploited
-    recruited_this_year: np.ndarray  # int32
-    reopen_step: np.ndarray    # int32, step at which a closed line is replaced
-    rel_disruption: np.ndarray  # float64, intervention modifier, reset each step
+    __slots__ = ()
+
+    @classmethod
+    def empty(cls, capacity: int) -> Incidents:
+        """A buffer for up to ``capacity`` incidents."""
+        return cls(*(np.zeros(capacity, dtype) for dtype, _ in INCIDENT_FIELDS.values()))
+
+    def first(self, n: int) -> Incidents:
+        """The first ``n`` rows (views, not copies)."""
+        return Incidents(*(arr[:n] for arr in self))
+
+    @property
+    def capacity(self) -> int:
+        """Rows the buffer holds."""
+        return self.perpetrator.shape[0]
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The rows as copies, by field name (for the incident log)."""
+        return {name: arr.copy() for name, arr in zip(self._fields, self, strict=True)}
 
 
-@dataclass
-class Households:
-    """Households: family functioning and domestic abuse are shared by siblings."""
+def fill_growing(buffer, fill, make):
+    """Run ``fill(buffer)`` until the buffer is big enough; returns (buffer, count).
 
-    neighbourhood: np.ndarray  # int32
-    low_family: np.ndarray     # uint8
-    domestic_abuse: np.ndarray  # uint8
+    ``fill`` returns the rows it wrote, or -1 when they did not fit; it must be pure (a
+    counter-based kernel), so retrying with ``make(2 × capacity)`` gives the same rows.
+    """
+    while True:
+        count = fill(buffer)
+        if count >= 0:
+            return buffer, count
+        buffer = make(2 * buffer.capacity)
+
+
+@njit(inline="always", cache=True)
+def age_index(age_days):
+    """Completed years of age minus 10, within 0..N_AGES-1 (ages 10..24)."""
+    return min(max(int(age_days / DAYS_PER_YEAR) - AGE_MIN, 0), N_AGES - 1)
+
+
+def age_indices(age_days: np.ndarray) -> np.ndarray:
+    """:func:`age_index` of many people at once."""
+    return np.clip((age_days / DAYS_PER_YEAR).astype(np.int64) - AGE_MIN, 0, N_AGES - 1)

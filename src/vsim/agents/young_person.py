@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import mesa
 
-from vsim.state import DAYS_PER_YEAR, LEVEL_NAMES, TIE_NAMES
+from vsim.state import PERSON_FIELDS
+from vsim.vocabulary import DAYS_PER_YEAR, LEVEL_NAMES, MODIFIERS, TIE_NAMES
 
 
 class YoungPerson(mesa.Agent):
@@ -63,17 +64,16 @@ class YoungPerson(mesa.Agent):
                 for s in range(d)]
 
     def __getattr__(self, name: str):
-        people = self.__dict__.get("model").people if "model" in self.__dict__ else None
-        if people is not None and name in people.__dataclass_fields__:
-            value = getattr(people, name)[self.slot]
-            return value.item() if hasattr(value, "item") else value
+        model = self.__dict__.get("model")
+        if model is not None and name in PERSON_FIELDS:
+            return getattr(model.people, name)[self.slot].item()
+        if model is not None and name in MODIFIERS:
+            return model.people.modifiers[list(MODIFIERS).index(name), self.slot].item()
         raise AttributeError(name)
 
     def as_dict(self) -> dict:
-        """Every array value for this person."""
-        people = self.model.people
-        return {name: getattr(people, name)[self.slot].item()
-                for name in people.__dataclass_fields__}
+        """Every state value for this person, modifiers included."""
+        return {name: getattr(self, name) for name in (*PERSON_FIELDS, *MODIFIERS)}
 
     def __repr__(self) -> str:
         return (f"YoungPerson(id={self.unique_id}, age={self.age:.1f}, "

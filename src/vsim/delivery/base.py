@@ -43,14 +43,15 @@ def factor(rel, f):
 
 
 @njit(cache=True)
-def apply_effects(slots, status, t_enrolled, t_discharged, share_done, rel, t, decay_rate,
-                  strength, mod0, mod1, mod2, mod3, mod4, mod5):
+def apply_effects(participants, rel, t, decay_rate, strength, modifiers):
     """Multiply each participant's modifiers by the effect now due to them.
 
     Enrolled: full effect. After discharge: ``1 − (1 − rel)·f·exp(−λ·(t − t_discharged))``
     with f = 1 for completers and the share completed for drop-outs. ``strength`` scales
-    (1 − rel) (workforce upskilling); a multiplier never goes below 0.
+    (1 − rel) (workforce upskilling); a multiplier never goes below 0. ``participants`` is
+    (slots, status, t_discharged, share_done); ``rel`` has one entry per modifier row.
     """
+    slots, status, t_discharged, share_done = participants
     for n in range(slots.shape[0]):
         i = slots[n]
         s = status[n]
@@ -63,12 +64,8 @@ def apply_effects(slots, status, t_enrolled, t_discharged, share_done, rel, t, d
         else:
             continue
         f *= strength
-        mod0[i] *= factor(rel[0], f)
-        mod1[i] *= factor(rel[1], f)
-        mod2[i] *= factor(rel[2], f)
-        mod3[i] *= factor(rel[3], f)
-        mod4[i] *= factor(rel[4], f)
-        mod5[i] *= factor(rel[5], f)
+        for k in range(rel.shape[0]):
+            modifiers[k, i] *= factor(rel[k], f)
 
 
 class Intervention:
@@ -170,23 +167,8 @@ class Intervention:
         return score
 
     def visible_risk(self, model: ViolenceModel, slots: np.ndarray) -> np.ndarray:
-        """Risk score from the factors the partnership can see: each factor of each person is
-        visible with probability ``visible_share`` (fixed per person and factor).
-        """
-        share = self.spec.visible_share
-        p, b = model.people, model.scenario.propensity
-        terms = ((b.per_ace, p.ace), (b.low_family_functioning, p.low_family),
-                 (b.excluded, p.excluded), (b.mental_health, p.mental_health),
-                 (b.substance_use, p.substance), (b.male, p.male),
-                 (math.log(4.0), p.missing))  # missing episodes: assumption, a strong flag
-        pids = p.pid[slots]
-        score = np.zeros(slots.size)
-        for k, (coef, arr) in enumerate(terms):
-            seen = draws(self.key, 0, pids, 100 + k) < share
-            score += coef * arr[slots] * seen
-        # Involvement and police records are what partners see most (assumption).
-        score += 1.0 * p.level[slots] + 0.5 * (p.record[slots] > 0)
-        return score
+        """Risk score from the factors the partnership can see (``visible_share`` of each)."""
+        return model.risk.visible(model.people, slots, self.spec.visible_share, self.key)
 
     def referrals(self, model: ViolenceModel, eligible: np.ndarray) -> np.ndarray:
         """Slots referred this step (referral rules) or chosen to fill places (other rules)."""
@@ -337,12 +319,14 @@ class Intervention:
         """Multiply this intervention's effects into the participants' modifiers."""
         if self.slots.size == 0 or np.all(self.rel == 1.0):
             return
-        p = model.people
         live = self.slots >= 0
-        apply_effects(self.slots[live], self.status[live], self.t_enrolled[live],
-                      self.t_discharged[live], self.share_done[live], self.rel, model.t,
-                      self.decay_rate, self.strength, p.rel_perpetration, p.rel_exposure,
-                      p.rel_entry, p.rel_desistance, p.rel_recruitment, p.rel_exploit_exit)
+        apply_effects(self.participant_state(live), self.rel, model.t, self.decay_rate,
+                      self.strength, model.people.modifiers)
+
+    def participant_state(self, which: np.ndarray):
+        """(slots, status, discharge step, share done) of the participants in ``which``."""
+        return (self.slots[which], self.status[which], self.t_discharged[which],
+                self.share_done[which])
 
     # ------------------------------------------------------------------ costs
     def staff_funded(self, t: int) -> bool:

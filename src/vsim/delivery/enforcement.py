@@ -39,4 +39,5 @@ class ExploiterDisruption(PlaceOrLineIntervention):
     """More police closures of county lines."""
 
     def act(self, model):
-        model.lines.rel_disruption *= self.spec.rel_disruption
+        np.multiply(model.lines.rel_disruption, self.spec.rel_disruption,
+                    out=model.lines.rel_disruption)

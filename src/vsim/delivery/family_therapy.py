@@ -8,7 +8,6 @@ import numpy as np
 
 from vsim.delivery.base import Intervention
 from vsim.interventions.base import COMPLETED
-from vsim.population import refresh_scores
 from vsim.rng import draws
 
 
@@ -18,7 +17,7 @@ class FamilyTherapy(Intervention):
     def eligible(self, model):
         mask = super().eligible(model)
         if self.spec.only_low_family_functioning:
-            mask &= model.people.low_family == 1
+            mask &= model.people.low_family_functioning == 1
         return mask
 
     def _discharge(self, idx, status, t):
@@ -34,8 +33,8 @@ class FamilyTherapy(Intervention):
         if repaired.size == 0:
             return
         households = np.unique(model.people.household[repaired])
-        model.world.households.low_family[households] = 0
+        model.world.households.low_family_functioning[households] = 0
         same = np.nonzero(np.isin(model.people.household, households)
                           & (model.people.alive == 1))[0]
-        model.people.low_family[same] = 0
-        refresh_scores(model.people, same, model.scenario, model.world)
+        model.people.low_family_functioning[same] = 0
+        model.risk.refresh(model.people, same)

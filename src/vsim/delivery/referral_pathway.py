@@ -9,6 +9,7 @@ import numpy as np
 from vsim.delivery.base import Intervention, apply_effects
 from vsim.interventions.base import COMPLETED, DROPPED, ENROLLED
 from vsim.rng import draws
+from vsim.vocabulary import REL_PERPETRATION
 
 
 class ReferralPathway(Intervention):
@@ -69,16 +70,13 @@ class ReferralPathway(Intervention):
         factor = np.maximum(0.0, 1.0 - (1.0 - rel_by_stage) * self.strength)
         live = self.slots >= 0
         enrolled = live & (self.status == ENROLLED)
-        model.people.rel_perpetration[self.slots[enrolled]] *= factor[
+        model.people.modifiers[REL_PERPETRATION, self.slots[enrolled]] *= factor[
             self.stage[enrolled]].astype(np.float32)
         after = live & (self.status != ENROLLED)
         if np.all(self.rel == 1.0) or not after.any():
             return
-        p = model.people
-        apply_effects(self.slots[after], self.status[after], self.t_enrolled[after],
-                      self.t_discharged[after], self.share_done[after], self.rel, model.t,
-                      self.decay_rate, self.strength, p.rel_perpetration, p.rel_exposure,
-                      p.rel_entry, p.rel_desistance, p.rel_recruitment, p.rel_exploit_exit)
+        apply_effects(self.participant_state(after), self.rel, model.t, self.decay_rate,
+                      self.strength, model.people.modifiers)
 
     def stage_counts(self) -> np.ndarray:
         """Young people who reached each stage 1..5."""

@@ -1,36 +1,86 @@
-"""The small lifecycle every process shares (STYLE example 3): construct, step, describe."""
+"""The contract every process keeps (STYLE example 3): what it reads, draws, counts and does.
+
+A process declares
+
+* ``reads``: the scenario sections it takes parameters from. At construction it turns them,
+  once, into ``rates``, a small immutable record of per-step values (:meth:`Process.rates_for`);
+  it never looks at the scenario again. It is handed only the sections it declared, so reading
+  another one fails at once (:class:`Sections`).
+* ``Keys``: a named tuple of the random streams it draws from (``self.keys``, passed to its
+  kernels whole).
+* ``counts``: the event counters it adds to (``self.count``); any other name is an error.
+
+Its ``step`` passes state to numba kernels grouped (people, ties, places, lines, pools; see
+:mod:`vsim.state`) with ``rates`` and ``keys``.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from numba import njit
 
 if TYPE_CHECKING:
     from vsim.model import ViolenceModel
+    from vsim.scenario import Scenario
+
+
+class NoKeys(NamedTuple):
+    """The streams of a process that draws no random numbers."""
+
+
+class Sections:
+    """The scenario sections a process declared in ``reads``; any other raises AttributeError."""
+
+    def __init__(self, scenario: Scenario, allowed: tuple[str, ...], owner: str):
+        self._scenario = scenario
+        self._allowed = allowed
+        self._owner = owner
+
+    def __getattr__(self, section: str) -> Any:
+        if section.startswith("_") or section not in self._allowed:
+            raise AttributeError(
+                f"{self._owner} reads the scenario section '{section}' without declaring it; "
+                f"add it to {self._owner}.reads (declared: {', '.join(self._allowed) or 'none'})")
+        return getattr(self._scenario, section)
 
 
 class Process:
-    """One mechanism of DESIGN §4, run once per step in the order of ``ViolenceModel.PLAN``.
+    """One mechanism, run once per step in the order of ``ViolenceModel.PLAN``.
 
     ``switch`` names the field of ``scenario.processes`` that turns it on or off (None: always
-    on). ``step`` reads and writes the model's arrays through numba kernels and adds its
-    counts of this step to ``model.counters``.
+    on); switching a process off removes its mechanism and nothing else.
     """
 
     name: ClassVar[str] = "process"
     switch: ClassVar[str | None] = None
     description: ClassVar[str] = ""
+    reads: ClassVar[tuple[str, ...]] = ()
+    Keys: ClassVar[type[tuple]] = NoKeys
+    counts: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, model: ViolenceModel):
         self.model = model
+        self.enabled = (self.switch is None
+                        or bool(getattr(model.scenario.processes, self.switch)))
+        self.rates = self.rates_for(self.sections_view(), model.weeks_per_step)
+        self.keys = model.streams.keys(self.Keys)
 
-    @property
-    def enabled(self) -> bool:
-        """Whether the scenario switches this process on."""
-        if self.switch is None:
-            return True
-        return bool(getattr(self.model.scenario.processes, self.switch))
+    def sections_view(self) -> Sections:
+        """The scenario as this process may see it: only the sections in ``reads``."""
+        return Sections(self.model.scenario, self.reads, type(self).__name__)
+
+    @classmethod
+    def rates_for(cls, sections: Sections, weeks: float) -> tuple:
+        """The per-step record of this process's parameters (``weeks``: weeks per step)."""
+        return ()
+
+    def count(self, event: str, n: int) -> None:
+        """Add ``n`` to this step's count of ``event``, one of this process's ``counts``."""
+        if event not in self.counts:
+            raise KeyError(f"{type(self).__name__} counts '{event}' without declaring it in "
+                           f"counts ({', '.join(self.counts) or 'none'})")
+        self.model.events.add(event, n)
 
     def step(self) -> None:
         """Advance this mechanism by one step."""
@@ -38,9 +88,9 @@ class Process:
 
 
 @njit(inline="always", cache=True)
-def heat_intensity(heat, users, place):
+def heat_intensity(places, place):
     """Near-repeat heat of a place as recent incidents per 100 of its young users."""
-    return 100.0 * heat[place] / users[place]
+    return 100.0 * places.heat[place] / places.users[place]
 
 
 def per_step(p_week: float, weeks: float) -> float:

@@ -1,9 +1,9 @@
 """Interventions act first in each step (DESIGN §4 step 1).
 
-Each step every modifier array is reset to 1 and every active intervention multiplies its
-effect into the modifiers of the people (and places, lines) it reaches, so effects compose and
-their order does not matter (STYLE example 6). The intervention library itself lives in
-``vsim.interventions``; a scenario without interventions leaves every modifier at 1.
+Each step every modifier is reset to 1 and every active intervention multiplies its effect
+into the modifiers of the people (and places, lines) it reaches, so effects compose and their
+order does not matter (STYLE example 6). How an intervention runs is :mod:`vsim.delivery`; a
+scenario without interventions leaves every modifier at 1.
 """
 
 from __future__ import annotations

@@ -9,59 +9,80 @@ Weapon carriers are found in stop and search at a weekly rate (possession of wea
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
 from vsim.processes.base import Process
 from vsim.rng import draw
 
+RECORD_MAX = 32767  # the record counter is int16
+
+
+class JusticeRates(NamedTuple):
+    """Police response per step."""
+
+    p_identify: float
+    p_charge: float
+    p_custody: float
+    p_custody_weapon: float
+    known_steps: int
+    mean_custody_steps: float
+    p_find: float  # a carrier found in stop and search this step
+
+
+class JusticeKeys(NamedTuple):
+    """Random streams of justice."""
+
+    detect: np.uint64
+    custody: np.uint64
+
 
 @njit(cache=True)
-def detection_kernel(n, perp, recorded, weapon, serious, pid, record, known_until,
-                     custody_until, t, p_identify, rel_detection, p_charge, p_custody,
-                     p_custody_weapon, known_steps, mean_custody_steps, key_detect,
-                     key_custody):
+def detection_kernel(incidents, people, rates, keys, t):
     """Police response to this step's incidents; returns (identified, charged, to custody)."""
     identified = 0
     charged = 0
     jailed = 0
-    for r in range(n):
-        if recorded[r] == 0:
+    pid, record = people.pid, people.record
+    for r in range(incidents.perpetrator.shape[0]):
+        if incidents.recorded[r] == 0:
             continue
-        i = perp[r]
-        if draw(key_detect, t, pid[i], 0) >= min(1.0, p_identify * rel_detection):
+        i = incidents.perpetrator[r]
+        if draw(keys.detect, t, pid[i], 0) >= rates.p_identify:
             continue
         identified += 1
-        if record[i] < 32767:
+        if record[i] < RECORD_MAX:
             record[i] += 1
-        known_until[i] = max(known_until[i], t + known_steps)
-        if draw(key_detect, t, pid[i], 1) >= p_charge:
+        people.known_until[i] = max(people.known_until[i], t + rates.known_steps)
+        if draw(keys.detect, t, pid[i], 1) >= rates.p_charge:
             continue
         charged += 1
-        p_jail = p_custody_weapon if (weapon[r] != 0 or serious[r] != 0) else p_custody
-        if draw(key_custody, t, pid[i], 0) < p_jail:
-            u = draw(key_custody, t, pid[i], 1)
-            length = 1 + int(-np.log1p(-u) * mean_custody_steps)
-            custody_until[i] = max(custody_until[i], t + 1 + length)
+        serious = incidents.weapon[r] != 0 or incidents.serious[r] != 0
+        p_jail = rates.p_custody_weapon if serious else rates.p_custody
+        if draw(keys.custody, t, pid[i], 0) < p_jail:
+            u = draw(keys.custody, t, pid[i], 1)
+            length = 1 + int(-np.log1p(-u) * rates.mean_custody_steps)
+            people.custody_until[i] = max(people.custody_until[i], t + 1 + length)
             jailed += 1
     return identified, charged, jailed
 
 
 @njit(cache=True)
-def stop_search_kernel(alive, pid, weapon, custody_until, record, known_until, t, p_find,
-                       known_steps, key, neighbourhood, found_by_nbhd):
+def stop_search_kernel(people, rates, keys, t, found_by_nbhd):
     """Weapon carriers found in stop and search: possession offences; returns count."""
     found = 0
-    for i in range(alive.shape[0]):
-        if alive[i] == 0 or weapon[i] == 0 or custody_until[i] > t:
+    for i in range(people.alive.shape[0]):
+        if people.alive[i] == 0 or people.weapon[i] == 0 or people.custody_until[i] > t:
             continue
-        if draw(key, t, pid[i], 2) < p_find:
+        if draw(keys.detect, t, people.pid[i], 2) < rates.p_find:
             found += 1
-            found_by_nbhd[neighbourhood[i]] += 1
-            weapon[i] = 0
-            if record[i] < 32767:
-                record[i] += 1
-            known_until[i] = max(known_until[i], t + known_steps)
+            found_by_nbhd[people.neighbourhood[i]] += 1
+            people.weapon[i] = 0
+            if people.record[i] < RECORD_MAX:
+                people.record[i] += 1
+            people.known_until[i] = max(people.known_until[i], t + rates.known_steps)
     return found
 
 
@@ -71,32 +92,31 @@ class Justice(Process):
     name = "justice"
     switch = "justice"
     description = "detection, charge, custody and release; stop and search for weapons"
+    reads = ("justice",)
+    Keys = JusticeKeys
+    counts = ("identified", "charged", "sent_to_custody", "possession_offences", "released")
 
-    def __init__(self, model):
-        super().__init__(model)
-        j = model.scenario.justice
-        self.known_steps = max(1, int(round(j.dur_known_weeks / model.weeks_per_step)))
-        self.mean_custody_steps = j.dur_custody_weeks / model.weeks_per_step
-        # Enforcement interventions (issue 3) multiply this; 1 means the scenario's rate.
-        self.rel_detection = 1.0
+    @classmethod
+    def rates_for(cls, sections, weeks):
+        """From [justice]."""
+        j = sections.justice
+        return JusticeRates(
+            p_identify=j.p_suspect_identified, p_charge=j.p_charge, p_custody=j.p_custody,
+            p_custody_weapon=j.p_custody_weapon,
+            known_steps=max(1, int(round(j.dur_known_weeks / weeks))),
+            mean_custody_steps=j.dur_custody_weeks / weeks,
+            p_find=1.0 - (1.0 - j.p_stop_search) ** weeks)
 
     def step(self) -> None:
         """Respond to this step's incidents and search for weapons."""
         m = self.model
-        p, j, buf = m.people, m.scenario.justice, m.incidents
-        identified, charged, jailed = detection_kernel(
-            buf.n, buf.perpetrator, buf.recorded, buf.weapon, buf.serious, p.pid, p.record,
-            p.known_until, p.custody_until, m.t, j.p_suspect_identified, self.rel_detection,
-            j.p_charge, j.p_custody, j.p_custody_weapon, self.known_steps,
-            self.mean_custody_steps, m.streams["detect"], m.streams["custody"])
-        found = stop_search_kernel(p.alive, p.pid, p.weapon, p.custody_until, p.record,
-                                   p.known_until, m.t,
-                                   1.0 - (1.0 - j.p_stop_search) ** m.weeks_per_step,
-                                   self.known_steps, m.streams["detect"], p.neighbourhood,
-                                   m.possession_by_nbhd)
-        m.counters["identified"] += identified
-        m.counters["charged"] += charged
-        m.counters["sent_to_custody"] += jailed
-        m.counters["possession_offences"] += found
-        m.counters["released"] += int(np.count_nonzero((p.custody_until == m.t + 1)
-                                                       & (p.alive == 1)))
+        p = m.people
+        identified, charged, jailed = detection_kernel(m.incidents, p, self.rates, self.keys,
+                                                       m.t)
+        found = stop_search_kernel(p, self.rates, self.keys, m.t, m.possession_by_nbhd)
+        self.count("identified", identified)
+        self.count("charged", charged)
+        self.count("sent_to_custody", jailed)
+        self.count("possession_offences", found)
+        self.count("released", int(np.count_nonzero((p.custody_until == m.t + 1)
+                                                    & (p.alive == 1))))

@@ -13,63 +13,90 @@ the starting population.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
-from vsim.builder import add_sibling_ties, grow_ties, top_up_gangs
-from vsim.networks import remove_all_ties
-from vsim.population import (_pick_in_group, add_households, assign_people, refresh_scores,
-                             set_schooling)
+from vsim.builder import (ATTEMPTS_PER_TIE, add_sibling_ties, build_pools, tie_rule,
+                          top_up_gangs)
+from vsim.networks import form_ties, remove_all_ties
+from vsim.population import add_households, assign_people, pick_in_group, set_schooling
 from vsim.processes.base import Process
 from vsim.rng import draws
-from vsim.state import AGE_EXIT, DAYS_PER_YEAR
+from vsim.vocabulary import AGE_EXIT, DAYS_PER_YEAR
 
 COHORT_MONTH, COHORT_DAY = 9, 1  # DESIGN §4a: a new cohort of 10-year-olds each September
 
 
+class LifeCourseRates(NamedTuple):
+    """Ageing per step."""
+
+    step_days: int
+    exit_days: int  # age at which young people leave (25)
+
+
+class LifeCourseKeys(NamedTuple):
+    """Random streams of the life course (the cohort's attributes use the creation streams)."""
+
+    cohort: np.uint64
+    form_ties: np.uint64
+    gang_topup: np.uint64
+
+
 @njit(cache=True)
-def ageing_kernel(alive, age_days, step_days, exit_days, partner, kind, degree, exploited_by,
-                  n_exploited):
+def ageing_kernel(people, ties, lines, rates):
     """Age everyone; remove those reaching 25 with their ties and exploitation; returns exits."""
     exits = 0
+    alive, age_days, exploited_by = people.alive, people.age_days, people.exploited_by
     for i in range(alive.shape[0]):
         if alive[i] == 0:
             continue
-        new = age_days[i] + step_days
+        new = age_days[i] + rates.step_days
         age_days[i] = new
-        if new >= exit_days:
+        if new >= rates.exit_days:
             alive[i] = 0
-            remove_all_ties(partner, kind, degree, i)
+            remove_all_ties(ties, i)
             if exploited_by[i] >= 0:
-                n_exploited[exploited_by[i]] -= 1
+                lines.n_exploited[exploited_by[i]] -= 1
                 exploited_by[i] = -1
             exits += 1
     return exits
 
 
 class LifeCourse(Process):
-    """Ageing, school transitions, exit at 25 and the yearly cohort of 10-year-olds."""
+    """Ageing, school transitions, exit at 25 and the yearly cohort of 10-year-olds.
+
+    A cohort is created as the starting population was (:mod:`vsim.population`), so this
+    process reads every section that creation reads.
+    """
 
     name = "life_course"
     switch = "life_course"
     description = "ageing; exit at 25; each September school leaving at 16/18 and a new cohort"
+    reads = ("time", "population", "risk_factors", "networks", "places", "processes")
+    Keys = LifeCourseKeys
+    counts = ("left_at_25", "entered_cohort")
 
     def __init__(self, model):
         super().__init__(model)
-        self.exit_days = int(AGE_EXIT * DAYS_PER_YEAR)
+        # What creating young people needs: only the sections declared above.
+        self.sections = self.sections_view()
+        self.tie_rule = tie_rule(self.sections, involvement_homophily=bool(
+            model.scenario.processes.rewiring))
+
+    @classmethod
+    def rates_for(cls, sections, weeks):
+        """The step length in days, and 25 years in days."""
+        return LifeCourseRates(sections.time.step_days, int(AGE_EXIT * DAYS_PER_YEAR))
 
     def step(self) -> None:
         """Age everyone and handle exits; in September, school transitions and a new cohort."""
         m = self.model
-        p = m.people
-        exits = ageing_kernel(p.alive, p.age_days, m.scenario.time.step_days, self.exit_days,
-                              m.ties.partner, m.ties.kind, m.ties.degree, p.exploited_by,
-                              m.lines.n_exploited)
-        m.counters["left_at_25"] += exits
+        self.count("left_at_25", ageing_kernel(m.people, m.ties, m.lines, self.rates))
         if self._september_in_step():
             self.school_year_turn()
-            m.counters["entered_cohort"] += self.enter_cohort()
+            self.count("entered_cohort", self.enter_cohort())
 
     def school_year_turn(self) -> None:
         """Redraw schooling for those who turned 16 or 18 in the school year just ended."""
@@ -79,19 +106,18 @@ class LifeCourse(Process):
         turned = (p.alive == 1) & (((years >= 16) & (years < 17)) | ((years >= 18) & (years < 19)))
         slots = np.nonzero(turned)[0]
         if slots.size:
-            set_schooling(p, slots, m.scenario, m.streams, m.world)
-            refresh_scores(p, slots, m.scenario, m.world)
+            set_schooling(p, slots, self.sections, m.streams, m.world)
+            m.risk.refresh(p, slots)
 
     def _september_in_step(self) -> bool:
         start = self.model.date
-        end = start + dt.timedelta(days=self.model.scenario.time.step_days)
+        end = start + dt.timedelta(days=self.rates.step_days)
         cohort_day = dt.date(start.year, COHORT_MONTH, COHORT_DAY)
         return start <= cohort_day < end
 
     def enter_cohort(self) -> int:
         """Add this year's 10-year-olds; returns how many entered."""
-        m = self.model
-        sc = m.scenario
+        m, sc = self.model, self.sections
         years = (m.date - sc.time.start).days / DAYS_PER_YEAR
         n_new = int(round(m.world.cohort_size * (1.0 + sc.population.cohort_growth) ** years))
         if n_new <= 0:
@@ -102,32 +128,38 @@ class LifeCourse(Process):
             free = np.nonzero(m.people.alive == 0)[0]
         pids = np.arange(m.next_pid, m.next_pid + n_new, dtype=np.int64)
         m.next_pid += n_new
+        slots, household, ages = self._places_for(pids, free)
         p = m.people
-        key = m.streams["cohort"]
+        assign_people(p, slots, pids, ages, sc, m.streams, m.world, household, m.risk)
+        m.pools = build_pools(p, m.world)
+        if sc.networks.sibling_ties:
+            add_sibling_ties(p, m.ties, slots)
+        form_ties(slots, p, m.ties, m.pools, self.tie_rule, self.keys.form_ties, m.t,
+                  ATTEMPTS_PER_TIE)
+        top_up_gangs(p, m.ties, m.gang_areas, sc.networks, self.keys.gang_topup, m.t)
+        return n_new
+
+    def _places_for(self, pids: np.ndarray, free: np.ndarray):
+        """Slots, households and ages for the entrants ``pids`` (``free``: empty slots)."""
+        m, sc = self.model, self.sections
+        world, key = m.world, self.keys.cohort
+        n_new = pids.size
         ages = (10 * DAYS_PER_YEAR + draws(key, 0, pids, 0) * DAYS_PER_YEAR).astype(np.int32)
-        world = m.world
         nbhd = np.minimum(np.searchsorted(np.cumsum(world.nbhd_share), draws(key, 0, pids, 1),
                                           side="right"), world.nbhd_share.shape[0] - 1)
         # Keep neighbours in neighbouring slots (see vsim.builder): free slots, ordered by the
         # neighbourhood of whoever left them, go to the entrants in neighbourhood order.
-        free = free[np.lexsort((free, p.neighbourhood[free]))]
+        free = free[np.lexsort((free, m.people.neighbourhood[free]))]
         picked = free[(np.arange(n_new) * free.size) // n_new]
         slots = np.empty(n_new, np.int64)
         slots[np.argsort(nbhd, kind="stable")] = picked
         # A new 10-year-old joins a household that already has young people (a younger
         # sibling) with probability 1 − 1/m, else a new household. Assumption.
         m_hh = sc.population.young_people_per_household
-        existing = _pick_in_group(world.households.neighbourhood, nbhd,
-                                  draws(key, 0, pids, 2), None)
+        existing = pick_in_group(world.households.neighbourhood, nbhd, draws(key, 0, pids, 2),
+                                 None)
         join = (draws(key, 0, pids, 3) < 1.0 - 1.0 / m_hh) & (existing >= 0)
         household = existing.copy()
         if (~join).any():
             household[~join] = add_households(world, sc, m.streams, nbhd[~join])
-        assign_people(p, slots, pids, ages, sc, m.streams, world, household)
-        m.rebuild_pools()
-        if sc.networks.sibling_ties:
-            add_sibling_ties(p, m.ties, slots)
-        grow_ties(p, m.ties, m.pools, sc, slots, m.streams["form_ties"], m.t,
-                  involvement_homophily=sc.processes.rewiring)
-        top_up_gangs(m)
-        return n_new
+        return slots, household, ages

@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 from vsim.processes.base import Process
-from vsim.state import ENTRENCHED, INVOLVED
+from vsim.vocabulary import ENTRENCHED, INVOLVED
 
 # Events counted by processes, in the order they appear in the table.
 EVENT_COLUMNS = (
@@ -39,22 +39,22 @@ COLUMN_UNITS = {
 
 
 @njit(cache=True)
-def stock_kernel(alive, level, custody_until, exploited_by, weapon, known_until, t, out):
+def stock_kernel(people, t, out):
     """Count stocks: alive, each level, exploited, in custody, known to police, carrying."""
     for k in range(out.shape[0]):
         out[k] = 0
-    for i in range(alive.shape[0]):
-        if alive[i] == 0:
+    for i in range(people.alive.shape[0]):
+        if people.alive[i] == 0:
             continue
         out[0] += 1
-        out[1 + level[i]] += 1
-        if exploited_by[i] >= 0:
+        out[1 + people.level[i]] += 1
+        if people.exploited_by[i] >= 0:
             out[5] += 1
-        if custody_until[i] > t:
+        if people.custody_until[i] > t:
             out[6] += 1
-        if known_until[i] > t:
+        if people.known_until[i] > t:
             out[7] += 1
-        if weapon[i] != 0:
+        if people.weapon[i] != 0:
             out[8] += 1
 
 
@@ -62,8 +62,7 @@ def count_stocks(model, at_step: int) -> np.ndarray:
     """The STOCK_COLUMNS values as they stand going into step ``at_step``."""
     p = model.people
     out = np.zeros(len(STOCK_COLUMNS), np.int64)
-    stock_kernel(p.alive, p.level, p.custody_until, p.exploited_by, p.weapon, p.known_until,
-                 at_step, out[:9])
+    stock_kernel(p, at_step, out[:9])
     out[9] = int(model.lines.active.sum())
     return out
 
@@ -116,9 +115,9 @@ class Record(Process):
             return
         cols = self.columns
         for name in EVENT_COLUMNS:
-            cols[name][row] = m.counters.get(name, 0)
+            cols[name][row] = m.events[name]
         buf = m.incidents
-        n = buf.n
+        n = buf.perpetrator.shape[0]
         cols["incidents"][row] = n
         cols["incidents_recorded"][row] = int(buf.recorded[:n].sum())
         cols["weapon_incidents"][row] = int(buf.weapon[:n].sum())

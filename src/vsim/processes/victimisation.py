@@ -2,10 +2,13 @@
 
 ``V_i(t+1) = V_i(t)·exp(−Δt/τ_V) + victimised this step`` (DESIGN §4a; τ_V ≈ 18 weeks from
 Green, Horel & Papachristos 2017). ``V`` enters exposure with weight ρ_V, which raises both the
-chance of becoming involved and the perpetration hazard: the retaliation chain.
+chance of becoming involved and the perpetration hazard: the retaliation chain. τ_V is set in
+the [contagion] section, beside ρ_V, because it shapes how long a victimisation exposes.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -13,8 +16,14 @@ from numba import njit
 from vsim.processes.base import Process
 
 
+class VictimisationRates(NamedTuple):
+    """Decay of recent victimisation over a step."""
+
+    decay: float
+
+
 @njit(cache=True)
-def victimisation_kernel(alive, victimisation, decay, n, victims):
+def victimisation_kernel(alive, victimisation, decay, victims):
     """Decay everyone's recent victimisation, then add this step's victims; returns count."""
     for i in range(alive.shape[0]):
         if victimisation[i] != 0.0:
@@ -22,7 +31,7 @@ def victimisation_kernel(alive, victimisation, decay, n, victims):
             if victimisation[i] < 1e-6:
                 victimisation[i] = 0.0
     count = 0
-    for r in range(n):
+    for r in range(victims.shape[0]):
         v = victims[r]
         if v >= 0:
             victimisation[v] += 1.0
@@ -36,15 +45,17 @@ class Victimisation(Process):
     name = "victimisation"
     switch = "victimisation"
     description = "victims' recent victimisation rises (retaliation), decaying with tau_V"
+    reads = ("contagion",)
+    counts = ("victimised_young_people",)
 
-    def __init__(self, model):
-        super().__init__(model)
-        tau = model.scenario.contagion.tau_victimisation_weeks
-        self.decay = float(np.exp(-model.weeks_per_step / tau))
+    @classmethod
+    def rates_for(cls, sections, weeks):
+        """exp(−weeks / τ_V) from [contagion]."""
+        return VictimisationRates(
+            float(np.exp(-weeks / sections.contagion.tau_victimisation_weeks)))
 
     def step(self) -> None:
         """Decay and add victimisations from this step's incidents."""
         m = self.model
-        buf = m.incidents
-        m.counters["victimised_young_people"] += victimisation_kernel(
-            m.people.alive, m.people.victimisation, self.decay, buf.n, buf.victim)
+        self.count("victimised_young_people", victimisation_kernel(
+            m.people.alive, m.people.victimisation, self.rates.decay, m.incidents.victim))

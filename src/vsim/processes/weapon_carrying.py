@@ -1,0 +1,88 @@
+"""Weapon carrying (DESIGN §4 step 3): young people start and stop carrying a weapon.
+
+Starting is more likely with recent victimisation (carrying for protection), exploitation and
+deeper involvement; carriers stop at a constant rate. Carrying raises the perpetration hazard,
+the share of incidents with a weapon and, through them, serious injury; carriers can be found
+in stop and search (:mod:`vsim.processes.justice`). Switched off, nobody starts or stops.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from vsim.processes.base import Process
+from vsim.rng import draw
+
+
+class CarryingRates(NamedTuple):
+    """Starting and stopping per week, and the weeks in a step."""
+
+    p_start: float  # weekly, average risk, not involved, not victimised
+    coef_victimisation: float  # starting × (1 + c·V)
+    rel_exploited: float  # starting × this if exploited
+    p_stop: float  # weekly
+    weeks: float
+
+
+class CarryingKeys(NamedTuple):
+    """Random stream of weapon carrying."""
+
+    carry: np.uint64
+
+
+@njit(cache=True)
+def carrying_kernel(people, rates, keys, t):
+    """Weapon carrying starts with risk (victimisation, exploitation, involvement) and stops;
+    returns how many started."""
+    started = 0
+    weeks = rates.weeks
+    weapon = people.weapon
+    for i in range(people.alive.shape[0]):
+        if people.alive[i] == 0 or people.custody_until[i] > t:
+            continue
+        u = draw(keys.carry, t, people.pid[i], 0)
+        if weapon[i] != 0:
+            if u < 1.0 - (1.0 - rates.p_stop) ** weeks:
+                weapon[i] = 0
+        else:
+            # Assumption: each involvement level multiplies the chance of carrying by (1+level).
+            rate = (rates.p_start * (1.0 + rates.coef_victimisation * people.victimisation[i])
+                    * (1.0 + people.level[i]))
+            if people.exploited_by[i] >= 0:
+                rate *= rates.rel_exploited
+            if rate > 1.0:
+                rate = 1.0
+            # 1 − (1 − rate)^weeks ≤ weeks·rate/(1 − rate): skip the power for most draws.
+            if rate < 1.0 and u >= weeks * rate / (1.0 - rate):
+                continue
+            if u < 1.0 - (1.0 - rate) ** weeks:
+                weapon[i] = 1
+                started += 1
+    return started
+
+
+class WeaponCarrying(Process):
+    """Young people start carrying a weapon with risk, and stop."""
+
+    name = "weapon_carrying"
+    switch = "weapon_carrying"
+    description = "start carrying a weapon (victimisation, exploitation, involvement); stop"
+    reads = ("offending", "exploiters")
+    Keys = CarryingKeys
+    counts = ("started_carrying",)
+
+    @classmethod
+    def rates_for(cls, sections, weeks):
+        """From [offending] and the exploitation multiplier of [exploiters]."""
+        o = sections.offending
+        return CarryingRates(o.p_start_carrying, o.coef_carry_victimisation,
+                             sections.exploiters.rel_carry_if_exploited, o.p_stop_carrying,
+                             weeks)
+
+    def step(self) -> None:
+        """Update who carries a weapon."""
+        m = self.model
+        self.count("started_carrying", carrying_kernel(m.people, self.rates, self.keys, m.t))
