@@ -25,7 +25,7 @@ QUICK = REPO / "scenarios" / "quick.toml"
 TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people",
           "snapshots", "costs", "participants", "budget")
 PROCESSES = ("interventions", "contagion", "involvement", "offending", "weapon_carrying",
-             "victimisation", "exploitation", "justice", "life_course", "rewiring", "record")
+             "victimisation", "exploitation", "justice", "life_course", "rewiring")
 
 
 def _vsim_command() -> list[str]:
@@ -216,7 +216,7 @@ def test_plan_prints_every_process_in_order(runs):
     assert len(lines) == len(PROCESSES)
     names = [line.split("]", 1)[1].split()[0] for line in lines]
     assert names == list(PROCESSES)
-    assert names[0] == "interventions" and names[-1] == "record"
+    assert names[0] == "interventions" and names[-1] == "rewiring"
     assert all("[on ]" in line for line in lines)
     assert [line.split(".")[0].strip() for line in lines] == [
         str(k) for k in range(1, len(PROCESSES) + 1)]

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import vsim
-from vsim.compare import (RunSummary, assemble, compare, incident_crime_cost, mean_interval,
-                          ratio_interval, simulate, t_quantile)
+from vsim.compare import RunSummary, assemble, compare, incident_crime_cost, simulate
+from vsim.intervals import mean_interval, ratio_interval, t_quantile
 
 from helpers import QUICK, quick
 
@@ -128,8 +128,8 @@ def test_a_run_summary_matches_the_results_of_vsim_run():
     steps = results.steps
     assert summary.totals["incidents"] == steps["incidents"].sum()
     assert summary.totals["weapon_incidents"] == steps["weapon_incidents"].sum()
-    assert summary.totals["serious_injuries"] == steps["serious_injury_incidents"].sum()
-    assert summary.totals["exploited"] == pytest.approx(steps["n_exploited"].mean())
+    assert summary.totals["serious_injury_incidents"] == steps["serious_injury_incidents"].sum()
+    assert summary.totals["mean_exploited"] == pytest.approx(steps["n_exploited"].mean())
     np.testing.assert_array_equal(summary.incidents_by_step, steps["incidents"].to_numpy())
     # crime cost valued from the incident log with the scenario's unit costs
     inc, cc = results.incidents, scenario.crime_costs
@@ -160,8 +160,8 @@ def test_crime_cost_of_incidents_by_hand():
 
 
 def _summary(seed, incidents, crime_cost, cost, years=2.0):
-    totals = {"incidents": incidents, "weapon_incidents": 0.0, "serious_injuries": 0.0,
-              "exploited": 0.0, "recorded_incidents": 0.0, "robberies": 0.0,
+    totals = {"incidents": incidents, "weapon_incidents": 0.0, "serious_injury_incidents": 0.0,
+              "mean_exploited": 0.0, "incidents_recorded": 0.0, "robberies": 0.0,
               "weapon_serious": 0.0, "crime_cost": crime_cost, "programme_cost": cost,
               "programme_cost_per_year": cost / years, "years": years, "enrolled": 0.0,
               "completed": 0.0, "dropped_out": 0.0, "waiting_end": 0.0}

@@ -7,7 +7,8 @@ import pytest
 
 from helpers import quick
 from vsim.model import ViolenceModel
-from vsim.processes.record import STOCK_COLUMNS, count_stocks_reference
+from reference import count_stocks_reference
+from vsim.outcomes import STOCKS
 
 
 def check_ties(model: ViolenceModel) -> None:
@@ -29,8 +30,8 @@ def check_ties(model: ViolenceModel) -> None:
 
 
 def test_invariants_every_step():
-    model = ViolenceModel(quick(**{"time.years": 1.5, "time.burn_in_weeks": 4}))
-    record = next(p for p in model.processes if p.name == "record")
+    model = ViolenceModel(quick(**{"time.years": 1.5, "time.burn_in_weeks": 0}))
+    record = model.recorder
     ex = model.scenario.exploiters
     previous = int(model.people.alive.sum())
     for _ in range(model.total_steps):
@@ -43,7 +44,7 @@ def test_invariants_every_step():
         row = model.t - 1 - model.n_burn_in
         if row >= 0:
             recount = count_stocks_reference(model, model.t)
-            for name in STOCK_COLUMNS:
+            for name in STOCKS:
                 assert record.columns[name][row] == recount[name], name
             for name, col in record.columns.items():
                 assert col[row] >= 0, f"{name} negative"

@@ -73,7 +73,7 @@ def test_dissolve_ties_removes_each_friendship_with_probability_p():
     from vsim.networks import dissolve_ties
     from vsim.vocabulary import TIE_FAMILY, TIE_GANG, TIE_NEIGHBOURHOOD, TIE_SCHOOL
 
-    model = ViolenceModel(quick(**{"population.n_young_people": 20_000}))
+    model = ViolenceModel(quick(**{"population.n_young_people": 20_000, "time.burn_in_weeks": 0}))
     before = model.ties.edge_list()
     friendship = np.isin(before[:, 2], [TIE_SCHOOL, TIE_NEIGHBOURHOOD])
     p = 0.2

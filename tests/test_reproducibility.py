@@ -49,8 +49,8 @@ def test_different_seed_different_results():
 
 def test_switching_a_process_does_not_shift_the_population():
     """Counter-based streams: the people created are the same whatever is switched on."""
-    base = ViolenceModel(quick())
-    other = ViolenceModel(quick(**{"processes.exploitation": False,
+    base = ViolenceModel(quick(**{"time.burn_in_weeks": 0}))
+    other = ViolenceModel(quick(**{"time.burn_in_weeks": 0, "processes.exploitation": False,
                                    "exploiters.max_recruits": 3}))
     for name in ("pid", "age_days", "ace", "male", "neighbourhood", "risk_score", "level"):
         assert np.array_equal(getattr(base.people, name), getattr(other.people, name)), name

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from vsim.experiment import block_size
+from vsim.intervals import block_interval
 from vsim.loading import ScenarioError
 from vsim.sweep import RUNS, results_table
 
@@ -309,20 +310,6 @@ def paired_reductions(ok: pd.DataFrame, outcome: str, portfolios: list[str],
     reductions = per_replicate.groupby(level="sample").mean()
     base = wide[baseline].groupby(level="sample").mean()
     return reductions, base
-
-
-def block_interval(values: pd.Series, size: int) -> tuple[float, float, float, int]:
-    """(mean, low, high, blocks): the mean of per-point values and its 95% Student t interval
-    over design blocks of ``size`` points (the independent units: a block's points share their
-    seeds). The mean is that of the block means (the point mean for complete blocks)."""
-    from vsim.compare import mean_interval
-
-    values = values.dropna()
-    if values.empty:
-        return math.nan, math.nan, math.nan, 0
-    blocks = values.groupby(np.asarray(values.index, int) // size).mean()
-    mean, _, low, high, n = mean_interval(blocks.to_numpy())
-    return mean, low, high, n
 
 
 def probability_best(values: np.ndarray, blocks: np.ndarray, seed: int,

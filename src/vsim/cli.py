@@ -174,15 +174,16 @@ def _print_summary(results, elapsed: float) -> None:
     table = Table(title=f"{sc.name}: {sc.area.name} — {results.steps['n_young_people'].iloc[0]:,}"
                         f" young people, seed {results.seed}", title_justify="left")
     summary = results.summary()
-    headers = {"year": "year", "incidents": "incid.", "per_1000_young": "/1k young",
-               "recorded_per_1000_residents": "rec./1k res.", "weapon": "weapon",
-               "serious_injury": "serious", "first_time": "1st-time",
-               "involved_mean": "involved", "exploited_mean": "exploited",
-               "custody_mean": "custody"}
+    headers = {"year": "year", "incidents": "incid.",
+               "incidents_per_1000_young_people": "/1k young",
+               "recorded_per_1000_residents": "rec./1k res.", "weapon_incidents": "weapon",
+               "serious_injury_incidents": "serious", "first_time_perpetrators": "1st-time",
+               "mean_involved": "involved", "mean_exploited": "exploited",
+               "mean_in_custody": "custody"}
     for key, label in headers.items():
         table.add_column(label, justify="right")
     for _, row in summary.iterrows():
-        table.add_row(*[f"{row[k]:,.0f}" if k not in ("per_1000_young",
+        table.add_row(*[f"{row[k]:,.0f}" if k not in ("incidents_per_1000_young_people",
                                                       "recorded_per_1000_residents")
                         else f"{row[k]:.1f}" for k in headers])
     out.print(table)
@@ -288,7 +289,7 @@ MAX_REPLICATES = 100_000
 
 
 def _print_comparison(result, elapsed: float) -> None:
-    from vsim.compare import table_cells
+    from vsim.display import table_cells
 
     seeds = result.seeds
     table = Table(title=f"{', '.join(result.labels[1:])} vs {result.labels[0]}: "

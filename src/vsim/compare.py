@@ -61,22 +61,23 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
+from vsim import delivery, plots
+from vsim.intervals import CONFIDENCE, mean_interval, ratio_interval
+from vsim.loading import scenario_hash, scenario_to_toml
+from vsim.model import ViolenceModel
+from vsim.observers import Observer
+from vsim.outcomes import COMPARED, comparison_outcome
+from vsim.recorder import RunTotals
+from vsim.results import atomic_dir, version, versions, write_tables
 from vsim.scenario import Scenario
+from vsim.workers import quiet_worker_recycling
 
-# Count outcomes compared scenario against baseline: (key, label in the printed table).
-COUNT_OUTCOMES = (
-    ("incidents", "incidents"),
-    ("weapon_incidents", "weapon incidents"),
-    ("serious_injuries", "serious injuries"),
-    ("exploited", "exploited (mean)"),
-    ("recorded_incidents", "recorded incidents"),
-)
 GROUPS = (("participants", "direct"), ("peers", "spillover"), ("others", "others"))
 # Ratio outcomes: summarised as ratio of means (numerator, denominator) with Fieller's interval.
 RATIOS = {"benefit_cost_ratio": ("crime_cost_averted", "incremental_cost"),
           "cost_per_incident_averted": ("incremental_cost", "incidents_averted")}
-CONFIDENCE = 0.95
 
 
 # ------------------------------------------------------------------------------ one run
@@ -108,87 +109,63 @@ def incident_crime_cost(costs, robbery: np.ndarray, serious: np.ndarray,
             + n_weapon_serious * costs.p_homicide_serious_weapon * costs.homicide)
 
 
-def simulate(scenario: Scenario, seed: int) -> RunSummary:
-    """Run ``scenario`` on ``seed`` and summarise it for a comparison (joblib's unit of work).
+class ComparisonTracker(Observer):
+    """What a comparison needs from a run, read as it happens: each recorded step's
+    perpetrators (by permanent id, as at the offence) and the cost of its incidents, and the
+    friends of each participant on the step they enrol. ``summary`` is set when it finishes."""
 
-    The model is stepped here rather than through :func:`vsim.run` to read what a comparison
-    needs as it happens: the ids of each step's perpetrators (taken before the life-course
-    process can hand a slot to a new cohort member) and the friends of each participant on the
-    step they enrol.
-    """
-    from vsim.model import ViolenceModel
-    from vsim.results import _costs_frame, _participants_frame
+    def __init__(self, crime_costs, seed: int):
+        self.crime_costs = crime_costs
+        self.seed = seed
+        self.perpetrator_chunks: list[np.ndarray] = []
+        self.peer_chunks: list[np.ndarray] = []
+        self.crime_cost = 0.0
+        self.summary: RunSummary | None = None
 
-    model = ViolenceModel(scenario, seed=seed, tables=False)
-    burn_in, total = model.n_burn_in, model.total_steps
-    crime = scenario.crime_costs
-    perp_chunks: list[np.ndarray] = []
-    peer_chunks: list[np.ndarray] = []
-    counts = {"weapon_serious": 0, "robberies": 0}
-    crime_cost = 0.0
-    while model.t < total:
-        t = model.t
-        recorded = t >= burn_in
-        pid_before = model.people.pid.copy() if recorded else None
-        model.step()
+    def after_step(self, model, t: int) -> None:
+        """Friends of this step's new participants; this step's incidents if recorded."""
         for iv in model.interventions:
-            new = np.nonzero(iv.t_enrolled == t)[0] if iv.t_enrolled.size else ()
-            if len(new):
-                peer_chunks.append(_friends(model, iv.slots[new], iv.pids[new]))
-        if recorded:
-            buf = model.incidents
-            n = buf.perpetrator.shape[0]
-            if n:
-                perp_chunks.append(pid_before[buf.perpetrator[:n]])
-                crime_cost += incident_crime_cost(crime, buf.robbery[:n], buf.serious[:n],
-                                                  buf.weapon[:n])
-                counts["weapon_serious"] += int((buf.weapon[:n] & buf.serious[:n]).sum())
-                counts["robberies"] += int(buf.robbery[:n].sum())
-    cols = model.recorder.columns
-    perps = np.concatenate(perp_chunks) if perp_chunks else np.zeros(0, np.int64)
-    ids, per_person = np.unique(perps.astype(np.int64), return_counts=True)
+            slots, pids = iv.enrolled_at(t)
+            if slots.size:
+                self.peer_chunks.append(_friends(model, slots, pids))
+        inc = model.incidents
+        if t >= model.n_burn_in and inc.perpetrator.shape[0]:
+            self.perpetrator_chunks.append(inc.perpetrator_id.copy())
+            self.crime_cost += incident_crime_cost(self.crime_costs, inc.robbery, inc.serious,
+                                                   inc.weapon)
 
-    ledger = _costs_frame(model)
-    parts = _participants_frame(model)
-    if len(parts):
-        enrolled = parts[parts["enrolled_step"] >= 0]
-        participants = np.unique(enrolled["person_id"].to_numpy(np.int64))
-        completed = int((parts["status"] == "completed").sum())
-        dropped = int((parts["status"] == "dropped_out").sum())
-    else:
-        participants = np.zeros(0, np.int64)
-        completed = dropped = 0
-    if len(ledger):
-        last = ledger[ledger["step"] == ledger["step"].max()]
-        waiting_end = int(last["waiting"].sum())
-        programme_cost = float(ledger["cost_total"].sum())
-    else:
-        waiting_end, programme_cost = 0, 0.0
-    peers = (np.unique(np.concatenate(peer_chunks)) if peer_chunks
-             else np.zeros(0, np.int64))
-    peers = np.setdiff1d(peers, participants, assume_unique=True)
-    years = scenario.time.n_steps * scenario.time.step_days / 365.25
-    totals = {
-        "incidents": float(cols["incidents"].sum()),
-        "weapon_incidents": float(cols["weapon_incidents"].sum()),
-        "serious_injuries": float(cols["serious_injury_incidents"].sum()),
-        "exploited": float(cols["n_exploited"].mean()),
-        "recorded_incidents": float(cols["incidents_recorded"].sum()),
-        "robberies": float(counts["robberies"]),
-        "weapon_serious": float(counts["weapon_serious"]),
-        "crime_cost": float(crime_cost),
-        "programme_cost": programme_cost,
-        "programme_cost_per_year": programme_cost / years,
-        "years": years,
-        "enrolled": float(participants.size),
-        "completed": float(completed),
-        "dropped_out": float(dropped),
-        "waiting_end": float(waiting_end),
-    }
-    return RunSummary(seed=int(seed), totals=totals,
-                      incidents_by_step=cols["incidents"].astype(np.int64).copy(),
-                      perpetrators=ids, perpetrator_incidents=per_person.astype(np.int64),
-                      participants=participants, peers=peers.astype(np.int64))
+    def finish(self, model) -> None:
+        """Totals and who was reached, as a :class:`RunSummary`."""
+        totals = RunTotals()
+        totals.finish(model)
+        perps = (np.concatenate(self.perpetrator_chunks) if self.perpetrator_chunks
+                 else np.zeros(0, np.int64))
+        ids, per_person = np.unique(perps.astype(np.int64), return_counts=True)
+        reach = delivery.reach(model)
+        peers = (np.unique(np.concatenate(self.peer_chunks)) if self.peer_chunks
+                 else np.zeros(0, np.int64))
+        peers = np.setdiff1d(peers, reach["participants"], assume_unique=True)
+        years = model.scenario.time.n_steps * model.scenario.time.step_days / 365.25
+        cost = totals.values["programme_cost"]
+        values = {**{name: totals.values[name] for name in COMPARED},
+                  "robberies": totals.values["robberies"], "crime_cost": float(self.crime_cost),
+                  "programme_cost": cost, "programme_cost_per_year": cost / years,
+                  "years": years, "enrolled": float(reach["participants"].size),
+                  "completed": float(reach["completed"]),
+                  "dropped_out": float(reach["dropped_out"]),
+                  "waiting_end": float(reach["waiting_end"])}
+        self.summary = RunSummary(
+            seed=self.seed, totals=values,
+            incidents_by_step=model.recorder.columns["incidents"].astype(np.int64).copy(),
+            perpetrators=ids, perpetrator_incidents=per_person.astype(np.int64),
+            participants=reach["participants"], peers=peers.astype(np.int64))
+
+
+def simulate(scenario: Scenario, seed: int) -> RunSummary:
+    """Run ``scenario`` on ``seed`` and summarise it for a comparison (joblib's unit of work)."""
+    tracker = ComparisonTracker(scenario.crime_costs, seed)
+    ViolenceModel(scenario, seed=seed, tables=False, observers=[tracker]).run()
+    return tracker.summary
 
 
 def _friends(model, slots: np.ndarray, pids: np.ndarray) -> np.ndarray:
@@ -203,94 +180,6 @@ def _friends(model, slots: np.ndarray, pids: np.ndarray) -> np.ndarray:
 
 def _simulate_task(k: int, scenario: Scenario, seed: int) -> tuple[int, int, RunSummary]:
     return k, seed, simulate(scenario, seed)
-
-
-# --------------------------------------------------------------------------- statistics
-def t_quantile(df: int, confidence: float = CONFIDENCE) -> float:
-    """Two-sided Student-t quantile: P(|T_df| ≤ q) = confidence (exact for whole df).
-
-    Uses the closed form of the t distribution for whole degrees of freedom (Abramowitz and
-    Stegun 26.7.3–4) and bisection, so that the runtime needs no scipy.
-    """
-    if df < 1:
-        return float("nan")
-    lo, hi = 0.0, 1.0
-    while _t_central(hi, df) < confidence:
-        hi *= 2.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if _t_central(mid, df) < confidence:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-13 * hi:
-            break
-    return 0.5 * (lo + hi)
-
-
-def _t_central(t: float, df: int) -> float:
-    """A(t | df) = P(|T| ≤ t) for whole df (Abramowitz and Stegun 26.7.3–4)."""
-    theta = math.atan(t / math.sqrt(df))
-    s, c = math.sin(theta), math.cos(theta)
-    c2 = c * c
-    if df % 2 == 1:
-        total, term = 0.0, c
-        for k in range(1, (df - 1) // 2 + 1):  # c + (2/3)c³ + …, to c^(df−2)
-            total += term
-            term *= c2 * (2 * k) / (2 * k + 1)
-        return (2.0 / math.pi) * (theta + s * total) if df > 1 else 2.0 * theta / math.pi
-    total, term = 0.0, 1.0
-    for k in range(1, df // 2 + 1):  # 1 + (1/2)c² + (1·3)/(2·4)c⁴ + …, to c^(df−2)
-        total += term
-        term *= c2 * (2 * k - 1) / (2 * k)
-    return s * total
-
-
-def mean_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float, float, int]:
-    """(mean, sd, low, high, n) of the finite values: mean ± t·sd/√n."""
-    x = np.asarray(values, np.float64)
-    x = x[np.isfinite(x)]
-    n = int(x.size)
-    if n == 0:
-        return (math.nan,) * 4 + (0,)
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, math.nan, n
-    sd = float(x.std(ddof=1))
-    half = t_quantile(n - 1, confidence) * sd / math.sqrt(n)
-    return mean, sd, mean - half, mean + half, n
-
-
-def ratio_interval(num, den, confidence: float = CONFIDENCE) -> tuple[float, float, float, int]:
-    """(ratio of means, low, high, n) with Fieller's interval for paired replicates.
-
-    The interval is unbounded (−inf, inf) when the denominator's own interval includes zero:
-    then the data cannot rule out an infinite ratio (e.g. no incidents averted).
-    """
-    y = np.asarray(num, np.float64)
-    x = np.asarray(den, np.float64)
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    n = int(x.size)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    xm, ym = float(x.mean()), float(y.mean())
-    ratio = ym / xm if xm != 0 else math.nan
-    if n < 2:
-        return ratio, math.nan, math.nan, n
-    q = t_quantile(n - 1, confidence) ** 2 / n
-    sxx, syy = float(x.var(ddof=1)), float(y.var(ddof=1))
-    sxy = float(np.cov(x, y, ddof=1)[0, 1])
-    a = xm * xm - q * sxx
-    b = -2.0 * (xm * ym - q * sxy)
-    c = ym * ym - q * syy
-    scale = max(abs(xm * xm), q * sxx, 1e-300)
-    if a <= 1e-12 * scale:
-        return ratio, -math.inf, math.inf, n
-    disc = max(b * b - 4.0 * a * c, 0.0)
-    root = math.sqrt(disc)
-    lo, hi = (-b - root) / (2.0 * a), (-b + root) / (2.0 * a)
-    return ratio, lo, hi, n
 
 
 # ---------------------------------------------------------------------------- comparison
@@ -327,10 +216,6 @@ class Comparison:
         Atomic, like :meth:`vsim.results.Results.write`: everything is written into a
         temporary folder beside ``out_dir`` which is renamed into place at the end.
         """
-        from vsim import plots
-        from vsim.loading import scenario_hash, scenario_to_toml
-        from vsim.results import _version, atomic_dir, versions, write_tables
-
         out = Path(out_dir)
         with atomic_dir(out) as tmp:
             tables = {"comparison": self.replicates, "summary": self.summary,
@@ -355,8 +240,8 @@ class Comparison:
                 "scenario_sha256": {label: scenario_hash(sc) for label, sc in
                                     zip(self.labels, [self.baseline, *self.scenarios],
                                         strict=True)},
-                "versions": {**versions(), "joblib": _version("joblib"),
-                             "matplotlib": _version("matplotlib")},
+                "versions": {**versions(), "joblib": version("joblib"),
+                             "matplotlib": version("matplotlib")},
                 "confidence": CONFIDENCE,
                 "tables": list(tables),
                 "plots": ["incidents_over_time.png", "cost_effectiveness.png"],
@@ -410,10 +295,6 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
     worker processes (default: all cores; 1 runs in this process); ``progress(done, total)``
     is called as runs finish. The result is identical whatever ``jobs`` is.
     """
-    from joblib import Parallel, delayed
-
-    from vsim.workers import quiet_worker_recycling
-
     if replicates < 2:
         raise ValueError(f"replicates = {replicates}: need at least 2 for an interval")
     scenarios = list(scenarios)
@@ -467,7 +348,7 @@ def pair_outcomes(base: RunSummary, run: RunSummary) -> dict[str, float]:
     """Every outcome of one replicate of a scenario against the baseline on the same seed."""
     b, s = base.totals, run.totals
     out: dict[str, float] = {}
-    for key, _ in COUNT_OUTCOMES:
+    for key in COMPARED:
         averted = b[key] - s[key]
         out[key + "_baseline"] = b[key]
         out[key] = s[key]
@@ -539,6 +420,10 @@ def assemble(baseline: Scenario, scenarios: list[Scenario], labels: list[str],
                 summary_rows.append((label, outcome, mean, sd, lo, hi, n, "t"))
     summary = pd.DataFrame(summary_rows, columns=["scenario", "outcome", "mean", "sd",
                                                   "ci_low", "ci_high", "n", "method"])
+    # every outcome is a declared one (an undeclared name raises here), with its meaning
+    declared = {name: comparison_outcome(name) for name in summary["outcome"].unique()}
+    summary["description"] = summary["outcome"].map(lambda o: declared[o].description)
+    summary["unit"] = summary["outcome"].map(lambda o: declared[o].unit)
     sc0 = baseline
     n_steps = sc0.time.n_steps
     dates = pd.date_range(pd.Timestamp(sc0.time.start), periods=n_steps,
@@ -558,76 +443,3 @@ def assemble(baseline: Scenario, scenarios: list[Scenario], labels: list[str],
             "baseline_incidents_mean": total_incidents / len(seeds)}
     return Comparison(baseline=baseline, scenarios=scenarios, labels=labels, seeds=seeds,
                       replicates=tidy, summary=summary, timeseries=timeseries, meta=meta)
-
-
-# ------------------------------------------------------------------------ printed table
-# (label, outcome key, kind) rows of the printed table; kind picks the number format.
-TABLE_ROWS = (
-    ("incidents averted", "incidents_averted", "count"),
-    ("  % reduction", "incidents_reduction_pct", "pct"),
-    ("weapon incidents averted", "weapon_incidents_averted", "count"),
-    ("  % reduction", "weapon_incidents_reduction_pct", "pct"),
-    ("serious injuries averted", "serious_injuries_averted", "count"),
-    ("  % reduction", "serious_injuries_reduction_pct", "pct"),
-    ("exploited averted (mean)", "exploited_averted", "decimal"),
-    ("  % reduction", "exploited_reduction_pct", "pct"),
-    ("direct: participants' incidents averted", "direct_averted", "count"),
-    ("  % reduction", "direct_reduction_pct", "pct"),
-    ("spillover: untreated peers' incidents averted", "spillover_averted", "count"),
-    ("  % reduction", "spillover_reduction_pct", "pct"),
-    ("others' incidents averted", "others_averted", "count"),
-    ("programme cost vs baseline (£)", "incremental_cost", "money"),
-    ("  per year (£)", "incremental_cost_per_year", "money"),
-    ("crime cost averted (£)", "crime_cost_averted", "money"),
-    ("cost per incident averted (£)", "cost_per_incident_averted", "money"),
-    ("net benefit (£)", "net_benefit", "money"),
-    ("benefit-cost ratio", "benefit_cost_ratio", "ratio"),
-    ("enrolled", "enrolled", "count"),
-    ("completed", "completed", "count"),
-    ("waiting at end", "waiting_end", "count"),
-)
-
-
-def format_number(value: float, kind: str) -> str:
-    """A number for the printed table."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    if kind == "pct":
-        return f"{value:.1f}%"
-    if kind == "ratio":
-        return f"{value:.2f}"
-    if kind == "decimal":
-        return f"{value:,.1f}"
-    if kind == "money":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
-
-
-def format_cell(mean: float, lo: float, hi: float, kind: str) -> str:
-    """``mean [low, high]``; an unbounded interval shows as 'unbounded'."""
-    text = format_number(mean, kind)
-    if (math.isnan(lo) and math.isnan(hi)) or lo == hi:
-        return text
-    if math.isinf(lo) or math.isinf(hi):
-        return f"{text} (unbounded)"
-    return f"{text} [{format_number(lo, kind).rstrip('%')}, {format_number(hi, kind)}]"
-
-
-def table_cells(comparison: Comparison) -> list[tuple[str, list[str]]]:
-    """Rows of the printed table: (label, one cell per scenario)."""
-    summary = comparison.summary.set_index(["scenario", "outcome"])
-    rows = []
-    for label, key, kind in TABLE_ROWS:
-        cells = []
-        for scenario in comparison.labels[1:]:
-            try:
-                row = summary.loc[(scenario, key)]
-            except KeyError:
-                cells.append("–")
-                continue
-            cells.append(format_cell(float(row["mean"]), float(row["ci_low"]),
-                                     float(row["ci_high"]), kind))
-        rows.append((label, cells))
-    return rows

@@ -11,6 +11,7 @@ import copy
 import hashlib
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +22,7 @@ from vsim.loading import (MEMORY_HEADROOM, ScenarioError, check_memory,
                           describe_validation_error, estimate_memory_bytes, load_scenario,
                           machine_memory_bytes, parse_toml, scenario_from_dict, scenario_to_dict,
                           set_dotted)
+from vsim.outcomes import DEPRECATED, RUN_OUTCOMES
 from vsim.scenario import Scenario
 
 # A sweep above this is refused at validation: a factorial grid is built in memory, and a
@@ -30,9 +32,7 @@ MAX_RUNS = 1_000_000
 # kernels (263 MiB measured after imports and a first run, 2026-11-25; rounded up).
 WORKER_BASE_BYTES = 280 * 2**20
 
-OUTCOMES = ("incidents", "incidents_recorded", "weapon_incidents", "serious_injury_incidents",
-            "robberies", "first_time_perpetrators", "mean_involved", "mean_exploited",
-            "mean_in_custody", "cost_total")
+OUTCOMES = tuple(RUN_OUTCOMES)  # what a sweep of vsim can report (vsim.outcomes)
 
 
 INTERVENTIONS = "interventions"
@@ -135,7 +135,7 @@ class Experiment(Section):
             raise ValueError(f"outcomes: {list(self.outcomes)} must list at least one outcome, "
                              f"each once")
         if self.model == "vsim":
-            unknown = [o for o in self.outcomes if o not in OUTCOMES]
+            unknown = [o for o in self.outcomes if o not in OUTCOMES and o not in DEPRECATED]
             if unknown:
                 raise ValueError(f"outcomes: {unknown} unknown; choose from {list(OUTCOMES)}")
         if self.n_runs > MAX_RUNS:
@@ -151,6 +151,19 @@ class Experiment(Section):
             raise ValueError("portfolios: names must be unique and not 'baseline'")
         return self
 
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_outcomes(cls, data):
+        """Old outcome names still work for one release, renamed with a note (DeprecationWarning)."""
+        outcomes = data.get("outcomes") if isinstance(data, dict) else None
+        if isinstance(outcomes, list | tuple) and any(o in DEPRECATED for o in outcomes):
+            for old in (o for o in outcomes if o in DEPRECATED):
+                warnings.warn(f"outcomes: '{old}' is now called '{DEPRECATED[old]}'; the old "
+                              f"name will stop working in the next release", DeprecationWarning,
+                              stacklevel=2)
+            data = {**data, "outcomes": [DEPRECATED.get(o, o) for o in outcomes]}
+        return data
 
     @property
     def n_points(self) -> int:

@@ -677,6 +677,35 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     return scenario_from_dict(data, str(path))
 
 
+# Scenarios shipped with vsim (borough, quick, the case studies), loadable by name.
+SHIPPED = Path(__file__).resolve().parent / "scenarios"
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the shipped scenarios: 'borough', 'quick', 'case_studies/sussex', ..."""
+    return sorted(p.relative_to(SHIPPED).with_suffix("").as_posix()
+                  for p in SHIPPED.rglob("*.toml"))
+
+
+def resolve_scenario(scenario: Scenario | str | os.PathLike,
+                     changes: dict[str, Any] | None = None) -> Scenario:
+    """A validated scenario from a Scenario, a TOML file or a shipped scenario's name, with
+    dotted-path ``changes`` (``"contagion.beta"``, or ``"contagion__beta"`` for a keyword)."""
+    if not isinstance(scenario, Scenario):
+        path = Path(scenario)
+        if not path.exists() and (SHIPPED / f"{scenario}.toml").is_file():
+            path = SHIPPED / f"{scenario}.toml"
+        elif not path.exists():
+            raise ScenarioError(str(scenario), [
+                f"no scenario file {str(scenario)!r} and no shipped scenario of that name; "
+                f"give a TOML file or one of: {', '.join(shipped_scenarios())}"])
+        scenario = load_scenario(path)
+    if changes:
+        scenario = with_changes(scenario, {key.replace("__", "."): value
+                                           for key, value in changes.items()})
+    return scenario
+
+
 def set_dotted(data: dict, dotted: str, value: Any) -> None:
     """Set ``data['a']['b'] = value`` for ``dotted='a.b'``, creating tables as needed."""
     parts = dotted.split(".")

@@ -1,10 +1,13 @@
-"""ViolenceModel: the Mesa model that owns the state and runs the processes in order."""
+"""ViolenceModel: the Mesa model that owns the state, runs the processes in order and is the
+one place a run is stepped."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import mesa
 import numpy as np
@@ -13,6 +16,8 @@ from vsim import delivery
 from vsim.agents import CountyLine, Place, YoungPerson
 from vsim.budget import fund
 from vsim.builder import build_pools, build_world
+from vsim.loading import resolve_scenario
+from vsim.observers import Observer, Progress
 from vsim.outcomes import EventCounts
 from vsim.processes.base import Process
 from vsim.processes.contagion import Contagion
@@ -22,22 +27,36 @@ from vsim.processes.involvement import Involvement
 from vsim.processes.justice import Justice
 from vsim.processes.life_course import LifeCourse
 from vsim.processes.offending import Offending
-from vsim.processes.record import Record
 from vsim.processes.rewiring import Rewiring
 from vsim.processes.victimisation import Victimisation
 from vsim.processes.weapon_carrying import WeaponCarrying
+from vsim.recorder import MesaCollector, Recorder
 from vsim.rng import Streams
 from vsim.scenario import Scenario
 from vsim.state import Incidents
+
+SEED_MAX = 2**63 - 1  # the range of a scenario's seed
 
 
 class ViolenceModel(mesa.Model):
     """Young people, their ties, exploiters and places, advanced one step at a time.
 
-    The tick order is written once, as data, in ``PLAN`` (DESIGN §4; print it with
-    :meth:`plan_text`). The model is composed from its parts: the world comes from
-    :func:`vsim.builder.build_world`, each mechanism is a :class:`Process`, and interventions
-    run through :mod:`vsim.delivery` in the first process.
+    ``ViolenceModel(scenario, seed=None, rng=None, observers=(), tables=True, **changes)``:
+    ``scenario`` is a :class:`Scenario`, a TOML file or a shipped scenario's name ("borough",
+    "quick", "case_studies/sussex"); ``changes`` set fields by dotted path
+    (``**{"contagion.beta": 0.001}``, or ``contagion__beta=0.001``); ``seed`` or Mesa's ``rng``
+    (an integer or a numpy Generator) seeds every random stream; ``tables=False`` keeps no
+    incident log or snapshots (sweeps).
+
+    Construction runs the burn-in, so the model starts at the scenario's start date. Mesa's
+    ``model.steps`` then counts recorded steps (weeks since ``time.start``), so
+    ``mesa.batch_run(..., max_steps=N)`` covers N weeks of the scenario; ``model.t`` is the
+    internal clock, burn-in included, which keys the random draws. ``model.datacollector``
+    (Mesa's DataCollector) holds the main outcomes at the start and after every step.
+
+    The tick order is written once, as data, in ``PLAN`` (print it with :meth:`plan_text`).
+    Every step goes through :meth:`step` (:meth:`run` loops over it), which tells each
+    :class:`vsim.observers.Observer` — the recorder, the Mesa collector, and any attached.
     """
 
     PLAN: tuple[type[Process], ...] = (
@@ -51,22 +70,34 @@ class ViolenceModel(mesa.Model):
         Justice,         # 8. detection, custody, release
         LifeCourse,      # 9. ageing, exit at 25, new cohort
         Rewiring,        # 10. friendships dissolve and re-form
-        Record,          # 11. record outcomes
     )
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, tables: bool = True):
-        self.seed = int(scenario.seed if seed is None else seed)
-        # False when only totals are wanted (a sweep): no incident log or snapshots are kept
-        # and run() builds no tables.
-        self.tables = tables
-        # Mesa's own generators are seeded for completeness; no process draws from them.
-        super().__init__(rng=self.seed)
+    def __init__(self, scenario: Scenario | str | os.PathLike = "borough", *,
+                 seed: int | None = None, rng: Any = None, observers: Iterable[Observer] = (),
+                 tables: bool = True, **changes: Any):
+        scenario = resolve_scenario(scenario, changes)
+        self.seed = _seed(scenario, seed, rng)
+        super().__init__(rng=self.seed)  # Mesa's generators; no process draws from them
         self.scenario = scenario
+        self.tables = tables
         self.streams = Streams(self.seed)
         self.weeks_per_step = scenario.time.weeks_per_step
         self.n_burn_in = scenario.time.n_burn_in_steps
         self.n_recorded = scenario.time.n_steps
         self.t = 0
+        self._build(scenario)
+        self.recorder = Recorder(self)
+        collector = MesaCollector()
+        self.datacollector = collector.datacollector
+        self.observers: list[Observer] = []
+        self._finished = False
+        for observer in (self.recorder, collector, *observers):
+            self.attach(observer)
+        while self.t < self.n_burn_in:  # the burn-in: Mesa's step counter stays at 0
+            self._advance()
+
+    def _build(self, scenario: Scenario) -> None:
+        """The starting world, the interventions and the processes."""
         start = build_world(scenario, self.streams)
         self.people, self.ties, self.world = start.people, start.ties, start.world
         self.lines, self.gang_areas, self.pools = start.lines, start.gang_areas, start.pools
@@ -96,8 +127,19 @@ class ViolenceModel(mesa.Model):
         """Burn-in plus recorded steps."""
         return self.n_burn_in + self.n_recorded
 
+    def attach(self, observer: Observer) -> None:
+        """Let ``observer`` watch every step from now on (its ``start`` is called now)."""
+        self.observers.append(observer)
+        observer.start(self)
+
     def step(self) -> None:
-        """Run every enabled process once, in PLAN order."""
+        """Advance one step (Mesa counts it in ``model.steps``); see :meth:`_advance`."""
+        self._advance()
+
+    def _advance(self) -> None:
+        """The one place the clock moves: every enabled process in PLAN order, then every
+        observer is told the step is done. Steps past the horizon are allowed (``running``
+        is False from the horizon on) and recorded in ``recorder.latest`` only."""
         self.events.clear()
         self.incidents = self.incident_buffer.first(0)
         self.possession_by_nbhd.fill(0)
@@ -107,34 +149,49 @@ class ViolenceModel(mesa.Model):
                 proc.step()
                 self.phase_seconds[proc.name] += time.perf_counter() - started
         self.t += 1
+        self.running = self.t < self.total_steps
+        for observer in self.observers:
+            observer.after_step(self, self.t - 1)
 
-    def run(self, progress: Callable[[int, int], None] | None = None):
-        """Run burn-in and every recorded step; returns :class:`vsim.results.Results`.
+    def run(self, observers: Iterable[Observer] = (),
+            progress: Callable[[int, int], None] | None = None):
+        """Step to the end of the horizon, then finish every observer.
 
-        A model made with ``tables=False`` returns None: a sweep reads the few totals it needs
-        straight from the recorder, which saves ~10% of a borough run.
+        ``observers`` are attached first (they see the rest of the run); ``progress(done,
+        total)`` is told the steps done. Returns :class:`vsim.results.Results`, or None for a
+        model made with ``tables=False`` (read totals from an observer such as
+        :class:`vsim.recorder.RunTotals`).
         """
-        total = self.total_steps
-        while self.t < total:
+        for observer in observers:
+            self.attach(observer)
+        if progress is not None:
+            self.attach(Progress(progress))
+        while self.t < self.total_steps:
             self.step()
-            if progress is not None:
-                progress(self.t, total)
-        if not self.tables:
-            return None
+        self.finish()
+        return self.results() if self.tables else None
+
+    def finish(self) -> None:
+        """Tell every observer the run is over (once)."""
+        if not self._finished:
+            self._finished = True
+            for observer in self.observers:
+                observer.finish(self)
+
+    def results(self):
+        """The run's tables so far (:class:`vsim.results.Results`)."""
+        # Imported here: pandas and pyarrow, which the tables need, take ~0.5 s to import and
+        # sweep workers never build tables.
         from vsim.results import collect_results
 
         return collect_results(self)
-
-    @property
-    def recorder(self):
-        """The record process, whose ``columns`` hold the per-step outcomes."""
-        return next(p for p in self.processes if p.name == "record")
 
     # ------------------------------------------------------------------ plan
     def plan(self) -> list[dict]:
         """The tick order as data: position, process, switch, on/off, what it does."""
         return [{"order": k + 1, "process": proc.name, "switch": proc.switch or "(always)",
-                 "enabled": proc.enabled, "does": proc.description}
+                 "enabled": proc.enabled, "does": proc.description,
+                 "reads": ", ".join(proc.reads)}
                 for k, proc in enumerate(self.processes)]
 
     def plan_text(self) -> str:
@@ -165,3 +222,21 @@ class ViolenceModel(mesa.Model):
         if slots is None:
             slots = np.nonzero(self.people.alive == 1)[0]
         return mesa.AgentSet([YoungPerson(self, int(s)) for s in slots], random=self.random)
+
+
+def _seed(scenario: Scenario, seed: int | None, rng: Any) -> int:
+    """The root seed: ``seed``, else Mesa's ``rng`` (an integer, or a numpy Generator asked for
+    one), else the scenario's."""
+    if seed is not None and rng is not None:
+        raise ValueError("give seed or rng, not both (as mesa.Model)")
+    if rng is not None:
+        if isinstance(rng, np.random.Generator):
+            return int(rng.integers(0, SEED_MAX, dtype=np.int64))
+        seed = rng
+    if seed is None:
+        return int(scenario.seed)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ValueError(f"seed = {seed!r}: must be a whole number in [0, {SEED_MAX}]")
+    if not 0 <= int(seed) <= SEED_MAX:
+        raise ValueError(f"seed = {seed}: out of range; it must be in [0, {SEED_MAX}]")
+    return int(seed)

@@ -135,6 +135,10 @@ RUN_OUTCOMES = _declare(
     ("mean_in_custody", "young people in custody, on average", YP, ("mean", ("in_custody",))),
     ("programme_cost", "cost of the interventions over the horizon", POUNDS),
 )
+# What the model's Mesa DataCollector reports at every recorded step (and at the start).
+MAIN = ("incidents", "incidents_recorded", "weapon_incidents", "serious_injury_incidents",
+        "n_involved", "n_entrenched", "n_exploited", "in_custody", "weapon_carriers",
+        "active_lines", "n_young_people")
 # The old name of a run outcome: accepted in experiment files for one release, with a note.
 DEPRECATED = {"cost_total": "programme_cost"}
 

@@ -15,6 +15,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from vsim.intervals import t_quantile
+
 DPI = 120
 
 
@@ -51,8 +53,6 @@ def averted_bands(timeseries: pd.DataFrame, baseline: str) -> pd.DataFrame:
 
 def monthly_bands_from(per_rep: pd.DataFrame) -> pd.DataFrame:
     """Mean and 95% interval over replicates of ``incidents`` per scenario and month."""
-    from vsim.compare import t_quantile
-
     grouped = per_rep.groupby(["scenario", "month"], sort=True)["incidents"]
     out = grouped.agg(["mean", "std", "count"]).reset_index()
     half = [t_quantile(int(n) - 1) * sd / math.sqrt(n) if n > 1 else math.nan

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vsim.interventions import STATUS_NAMES
 from vsim.loading import scenario_hash, scenario_to_toml
 from vsim.tables import (monthly_frame, neighbourhood_frame, police_uk_long, steps_frame,
                            summary_table)
@@ -33,13 +34,14 @@ TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "peopl
 
 def versions() -> dict[str, str]:
     """Versions of vsim, Python and the runtime dependencies."""
-    out = {"vsim": _version("vsim"), "python": platform.python_version()}
+    out = {"vsim": version("vsim"), "python": platform.python_version()}
     for name in DEPENDENCIES:
-        out[name] = _version(name)
+        out[name] = version(name)
     return out
 
 
-def _version(name: str) -> str:
+def version(name: str) -> str:
+    """The installed version of a package, or 'unknown'."""
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -220,7 +222,7 @@ BUDGET_COLUMNS = ("intervention", "type", "planned_cost_per_year", "funded_share
                   "funded_cost_per_year", "unfunded_cost_per_year")
 
 
-def _costs_frame(model) -> pd.DataFrame:
+def costs_frame(model) -> pd.DataFrame:
     """The cost and caseload ledger of every intervention, one row per recorded step."""
     rows = [row for iv in model.interventions for row in iv.ledger
             if row["t"] >= model.n_burn_in]
@@ -232,14 +234,11 @@ def _costs_frame(model) -> pd.DataFrame:
     start = pd.Timestamp(model.scenario.time.start)
     df.insert(1, "date", start + pd.to_timedelta(df["step"] * model.scenario.time.step_days,
                                                  unit="D"))
-    df["cost_total"] = df["cost_fixed"] + df["cost_staff"] + df["cost_participants"]
     return df[list(COST_COLUMNS)]
 
 
-def _participants_frame(model) -> pd.DataFrame:
+def participants_frame(model) -> pd.DataFrame:
     """Everyone ever referred to each intervention, with status and steps (recorded scale)."""
-    from vsim.interventions import STATUS_NAMES
-
     frames = []
     for iv in model.interventions:
         data = iv.participants()
@@ -273,6 +272,6 @@ def collect_results(model) -> Results:
                    monthly=monthly_frame(steps, sc.area.residents), neighbourhoods=nbhd,
                    police_uk=police_uk_long(nbhd), incidents=incidents,
                    people=_people_frame(model), snapshots=_snapshot_frame(record),
-                   costs=_costs_frame(model), participants=_participants_frame(model),
+                   costs=costs_frame(model), participants=participants_frame(model),
                    budget=pd.DataFrame(model.budget_report, columns=BUDGET_COLUMNS),
                    phase_seconds=dict(model.phase_seconds))

@@ -575,6 +575,11 @@ class Scenario(Section):
                 f"networks.max_degree ({self.networks.max_degree})")
         return self
 
+    def __iter__(self):
+        """Refuse iteration: a scenario is one value, so tools that iterate over parameter
+        values (``mesa.batch_run``) take it whole instead of field by field."""
+        raise TypeError("a Scenario is one value, not a collection of values")
+
     @property
     def n_young_people(self) -> int:
         """Young people simulated at the start."""

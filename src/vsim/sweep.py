@@ -31,7 +31,10 @@ import numpy as np
 import pandas as pd
 
 from vsim.experiment import OUTCOMES, LoadedExperiment, block_size, run_seed
-from vsim.loading import ScenarioError
+from vsim.loading import (ScenarioError, scenario_from_dict, scenario_hash, scenario_to_dict,
+                          scenario_to_toml)
+from vsim.model import ViolenceModel
+from vsim.recorder import RunTotals
 from vsim.results import versions, write_atomic
 from vsim.workers import quiet_worker_recycling
 
@@ -80,8 +83,6 @@ class Task:
 
 def tasks(exp: LoadedExperiment, unit: np.ndarray) -> list[Task]:
     """All runs of the design: sample × portfolio × replicate, in a fixed order."""
-    from vsim.loading import scenario_to_dict
-
     spec = exp.spec
     size = block_size(spec.design.method, spec.design.second_order, len(spec.parameters))
     out = []
@@ -99,26 +100,6 @@ def tasks(exp: LoadedExperiment, unit: np.ndarray) -> list[Task]:
 
 
 # -------------------------------------------------------------------------------------- run
-def summarise(model) -> dict[str, float]:
-    """The sweep outcomes of one finished model, read from its recorder (no tables built)."""
-    cols = model.recorder.columns
-    ledger = [row for iv in model.interventions for row in iv.ledger
-              if row["t"] >= model.n_burn_in]
-    return {
-        "incidents": float(cols["incidents"].sum()),
-        "incidents_recorded": float(cols["incidents_recorded"].sum()),
-        "weapon_incidents": float(cols["weapon_incidents"].sum()),
-        "serious_injury_incidents": float(cols["serious_injury_incidents"].sum()),
-        "robberies": float(cols["robberies"].sum()),
-        "first_time_perpetrators": float(cols["first_time_perpetrators"].sum()),
-        "mean_involved": float((cols["n_involved"] + cols["n_entrenched"]).mean()),
-        "mean_exploited": float(cols["n_exploited"].mean()),
-        "mean_in_custody": float(cols["in_custody"].mean()),
-        "cost_total": float(sum(row["cost_fixed"] + row["cost_staff"]
-                                + row["cost_participants"] for row in ledger)),
-    }
-
-
 @functools.lru_cache(maxsize=1)
 def _versions() -> dict[str, str]:
     """Package versions of this (worker) process, looked up once per process."""
@@ -159,18 +140,14 @@ def run_one(task: Task) -> dict:
     simulation = 0.0
     try:
         if task.model == "vsim":
-            from vsim.loading import scenario_from_dict, scenario_hash
-            from vsim.model import ViolenceModel
-
             scenario = scenario_from_dict(dict(task.scenario), f"run {task.index}")
             record["scenario_sha256"] = scenario_hash(scenario)
             t0 = time.perf_counter()
-            model = ViolenceModel(scenario, seed=task.seed, tables=False)
-            model.run()
-            summary = summarise(model)
+            totals = RunTotals()
+            ViolenceModel(scenario, seed=task.seed, tables=False).run(observers=[totals])
             simulation = time.perf_counter() - t0
-            _checked_outcomes(summary, task.outcomes)
-            outcomes = {k: summary[k] for k in OUTCOMES}
+            _checked_outcomes(totals.values, task.outcomes)
+            outcomes = {k: totals.values[k] for k in OUTCOMES}
         else:
             function = _model_function(task.model)
             t0 = time.perf_counter()
@@ -319,8 +296,6 @@ def _scenario_files(exp: LoadedExperiment) -> tuple[dict[str, str], dict]:
     ``{"base": path, "portfolios": {name: path}}`` for the manifest."""
     if exp.base is None:
         return {}, {}
-    from vsim.loading import scenario_to_toml
-
     centre = {p.path: p.scale(0.5) for p in exp.spec.parameters}
     files = {f"{SCENARIOS}/base.toml": scenario_to_toml(exp.base)}
     listing = {"base": f"{SCENARIOS}/base.toml", "portfolios": {}}
@@ -351,7 +326,6 @@ def _fingerprint(exp: LoadedExperiment, unit: np.ndarray) -> str:
     h.update(exp.spec.model_dump_json().encode())
     h.update(np.ascontiguousarray(unit).tobytes())
     if exp.base is not None:
-        from vsim.loading import scenario_hash
         h.update(scenario_hash(exp.base).encode())
     h.update(json.dumps(exp.portfolios, sort_keys=True, default=str).encode())
     return h.hexdigest()
@@ -441,10 +415,8 @@ def run_isolated(task: Task) -> dict:
     the run is made in the worker itself."""
     if not hasattr(os, "fork"):
         return run_one(task)
-    if task.model == "vsim":
-        importlib.import_module("vsim.model")  # once in the worker, not in every child
-    else:
-        _model_function(task.model)
+    if task.model != "vsim":
+        _model_function(task.model)  # imported once in the worker, not in every child
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: run, send the record, leave without cleanup handlers

@@ -12,8 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from vsim.processes.record import (EVENT_COLUMNS, INCIDENT_COLUMNS, NEIGHBOURHOOD_COLUMNS,
-                                   STOCK_COLUMNS)
+from vsim.outcomes import EVENTS, INCIDENT_COUNTS, NEIGHBOURHOOD_COUNTS, STEP_RATES, STOCKS
 
 POLICE_UK_CATEGORIES = {
     "violence_and_sexual_offences": "Violence and sexual offences",
@@ -34,7 +33,7 @@ def steps_frame(columns: dict[str, np.ndarray], start: dt.date, step_days: int,
     n = len(next(iter(columns.values())))
     df = pd.DataFrame({"step": np.arange(n, dtype=np.int64),
                        "date": step_dates(start, n, step_days)})
-    for name in INCIDENT_COLUMNS + STOCK_COLUMNS + EVENT_COLUMNS:
+    for name in (*INCIDENT_COUNTS, *STOCKS, *EVENTS):
         df[name] = columns[name]
     young = df["n_young_people"].where(df["n_young_people"] > 0)
     df["incidents_per_1000_young_people"] = 1000.0 * df["incidents"] / young
@@ -46,10 +45,9 @@ def steps_frame(columns: dict[str, np.ndarray], start: dt.date, step_days: int,
     return df
 
 
-SUM_COLUMNS = INCIDENT_COLUMNS + EVENT_COLUMNS + (
-    "police_uk_violence_and_sexual_offences", "police_uk_robbery",
-    "police_uk_possession_of_weapons")
-MEAN_COLUMNS = STOCK_COLUMNS
+SUM_COLUMNS = (*INCIDENT_COUNTS, *EVENTS, *(name for name in STEP_RATES
+                                             if name.startswith("police_uk_")))
+MEAN_COLUMNS = tuple(STOCKS)
 
 
 def monthly_frame(steps: pd.DataFrame, residents: int) -> pd.DataFrame:
@@ -84,7 +82,7 @@ def neighbourhood_frame(counts: np.ndarray, names: list[str], start: dt.date,
     rows = []
     for month in month_names:
         total = counts[index == month].sum(axis=0)
-        frame = pd.DataFrame(total, columns=list(NEIGHBOURHOOD_COLUMNS))
+        frame = pd.DataFrame(total, columns=list(NEIGHBOURHOOD_COUNTS))
         frame.insert(0, "neighbourhood", names)
         frame.insert(0, "month", month)
         rows.append(frame)
@@ -110,13 +108,14 @@ def summary_table(steps: pd.DataFrame, residents: int, step_days: int) -> pd.Dat
         rows.append({
             "year": int(y) + 1,
             "incidents": incidents,
-            "per_1000_young": 1000.0 * incidents / young if young else float("nan"),
+            "incidents_per_1000_young_people": (1000.0 * incidents / young if young
+                                                else float("nan")),
             "recorded_per_1000_residents": 1000.0 * part["incidents_recorded"].sum() / residents,
-            "weapon": int(part["weapon_incidents"].sum()),
-            "serious_injury": int(part["serious_injury_incidents"].sum()),
-            "first_time": int(part["first_time_perpetrators"].sum()),
-            "involved_mean": float((part["n_involved"] + part["n_entrenched"]).mean()),
-            "exploited_mean": float(part["n_exploited"].mean()),
-            "custody_mean": float(part["in_custody"].mean()),
+            "weapon_incidents": int(part["weapon_incidents"].sum()),
+            "serious_injury_incidents": int(part["serious_injury_incidents"].sum()),
+            "first_time_perpetrators": int(part["first_time_perpetrators"].sum()),
+            "mean_involved": float((part["n_involved"] + part["n_entrenched"]).mean()),
+            "mean_exploited": float(part["n_exploited"].mean()),
+            "mean_in_custody": float(part["in_custody"].mean()),
         })
     return pd.DataFrame(rows)

@@ -6,6 +6,8 @@ without behaviour of its own runs as the shared :class:`Intervention`.
 
 from __future__ import annotations
 
+import numpy as np
+
 from vsim.delivery.base import Intervention
 from vsim.delivery.domestic_abuse import DomesticAbuseSupport
 from vsim.delivery.enforcement import ExploiterDisruption, HotspotPolicing
@@ -13,6 +15,7 @@ from vsim.delivery.family_therapy import FamilyTherapy
 from vsim.delivery.outreach import Outreach
 from vsim.delivery.referral_pathway import ReferralPathway
 from vsim.delivery.workforce import WorkforceUpskilling
+from vsim.interventions.base import COMPLETED, DROPPED
 
 # Families with behaviour of their own; every other type runs as Intervention.
 RUNTIMES: dict[str, type[Intervention]] = {
@@ -36,4 +39,17 @@ def build(specs, model) -> list[Intervention]:
     return sorted(built, key=lambda iv: iv.order)
 
 
-__all__ = ["Intervention", "RUNTIMES", "build"]
+def reach(model) -> dict:
+    """Who a model's interventions reached: the ids of everyone enrolled in the recorded
+    period (sorted), courses completed and dropped out, and young people waiting at the end."""
+    enrolled = [iv.pids[iv.t_enrolled >= model.n_burn_in] for iv in model.interventions]
+    participants = (np.unique(np.concatenate(enrolled)).astype(np.int64) if enrolled
+                    else np.zeros(0, np.int64))
+    return {"participants": participants,
+            "completed": sum(int((iv.status == COMPLETED).sum()) for iv in model.interventions),
+            "dropped_out": sum(int((iv.status == DROPPED).sum()) for iv in model.interventions),
+            "waiting_end": sum(iv.ledger[-1]["waiting"] for iv in model.interventions
+                               if iv.ledger and iv.ledger[-1]["t"] >= model.n_burn_in)}
+
+
+__all__ = ["Intervention", "RUNTIMES", "build", "reach"]

@@ -340,16 +340,23 @@ class Intervention:
         spec = self.spec
         year_share = self.step_days / DAYS_PER_YEAR
         paying = self.staff_funded(t)
+        fixed = spec.cost_fixed_per_year * year_share if self.funded(t) else 0.0
+        staff = spec.staff * spec.cost_per_staff_per_year * year_share if paying else 0.0
+        participants = new * spec.cost_per_participant
         self.ledger.append({
-            "t": t, "intervention": spec.label, "type": spec.type,
-            "cost_fixed": spec.cost_fixed_per_year * year_share if self.funded(t) else 0.0,
-            "cost_staff": spec.staff * spec.cost_per_staff_per_year * year_share if paying else 0.0,
-            "cost_participants": new * spec.cost_per_participant,
+            "t": t, "intervention": spec.label, "type": spec.type, "cost_fixed": fixed,
+            "cost_staff": staff, "cost_participants": participants,
+            "cost_total": fixed + staff + participants,
             "enrolled": int(np.count_nonzero(self.status == ENROLLED)),
             "waiting": int(np.count_nonzero(self.status == WAITING)),
             "new_enrolments": new, "completed": completed, "dropped_out": dropped,
             "capacity": spec.capacity if paying else 0,
         })
+
+    def enrolled_at(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, person ids) of those who enrolled at step ``t``."""
+        new = np.nonzero(self.t_enrolled == t)[0] if self.t_enrolled.size else np.zeros(0, int)
+        return self.slots[new], self.pids[new]
 
     def participants(self) -> dict[str, np.ndarray]:
         """Everyone ever referred: permanent id, status, steps of referral/enrolment/exit."""

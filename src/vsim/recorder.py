@@ -1,0 +1,211 @@
+"""The recorder and the other observers every model has (DESIGN §4 step 8).
+
+:class:`Recorder` writes one row per recorded step, with the columns the outcome vocabulary
+declares (:mod:`vsim.outcomes`): events counted by the processes, counts of the step's
+incidents and stocks counted from the arrays. It also keeps the month × neighbourhood counts,
+the incident log and person snapshots. :class:`MesaCollector` feeds the model's Mesa
+``DataCollector`` from it; :class:`RunTotals` turns it into a run's totals (a sweep's
+outcomes).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import mesa
+import numpy as np
+from numba import njit
+
+from vsim.observers import Observer
+from vsim.outcomes import (EVENTS, INCIDENT_COUNTS, MAIN, NEIGHBOURHOOD_COUNTS, RUN_OUTCOMES,
+                           STOCKS)
+
+STOCK_NAMES = tuple(STOCKS)
+
+
+@njit(cache=True)
+def stock_kernel(people, t, out):
+    """Count stocks: alive, each level, exploited, in custody, known to police, carrying."""
+    for k in range(out.shape[0]):
+        out[k] = 0
+    for i in range(people.alive.shape[0]):
+        if people.alive[i] == 0:
+            continue
+        out[0] += 1
+        out[1 + people.level[i]] += 1
+        if people.exploited_by[i] >= 0:
+            out[5] += 1
+        if people.custody_until[i] > t:
+            out[6] += 1
+        if people.known_until[i] > t:
+            out[7] += 1
+        if people.weapon[i] != 0:
+            out[8] += 1
+
+
+def count_stocks(people, lines, t: int) -> dict[str, int]:
+    """The :data:`vsim.outcomes.STOCKS` as they stand going into step ``t``."""
+    out = np.zeros(len(STOCK_NAMES), np.int64)
+    stock_kernel(people, t, out[:9])
+    out[9] = int(lines.active.sum())
+    return dict(zip(STOCK_NAMES, out.tolist(), strict=True))
+
+
+def incident_counts(incidents) -> dict[str, float]:
+    """The :data:`vsim.outcomes.INCIDENT_COUNTS` of a step's incidents."""
+    n = incidents.perpetrator.shape[0]
+    return {
+        "incidents": n, "incidents_recorded": int(incidents.recorded.sum()),
+        "recorded_robberies": int((incidents.robbery & incidents.recorded).sum()),
+        "weapon_incidents": int(incidents.weapon.sum()),
+        "serious_injury_incidents": int(incidents.serious.sum()),
+        "robberies": int(incidents.robbery.sum()),
+        "victims_under_25": int(incidents.victim_under25.sum()),
+        "victims_in_population": int((incidents.victim >= 0).sum()),
+        # A young person offends at most once a step, so perpetrators = incidents in a step.
+        "perpetrators": n, "first_time_perpetrators": int(incidents.first_time.sum()),
+        "reoffending_incidents": int(incidents.reoffence.sum()),
+        "incidents_after_exposure": int(incidents.exposed.sum()),
+        "attributable_to_exposure": float(incidents.exposure_share.sum(dtype=np.float64)),
+    }
+
+
+def neighbourhood_counts(incidents, possession_by_nbhd: np.ndarray) -> np.ndarray:
+    """[neighbourhood, NEIGHBOURHOOD_COUNTS] of a step: an incident counts where its place is,
+    or at the perpetrator's home when it happened in private or elsewhere."""
+    g = incidents.neighbourhood
+    rec = incidents.recorded.astype(bool)
+    rob = incidents.robbery.astype(bool)
+    table = np.zeros((possession_by_nbhd.shape[0], len(NEIGHBOURHOOD_COUNTS)), np.int64)
+    for c, mask in enumerate((np.ones(g.shape[0], bool), rec, incidents.weapon.astype(bool),
+                              incidents.serious.astype(bool), rec & ~rob, rec & rob)):
+        table[:, c] = np.bincount(g[mask], minlength=table.shape[0])
+    table[:, 6] = possession_by_nbhd
+    return table
+
+
+class Recorder(Observer):
+    """Per-step outcomes of the recorded steps, and the latest step's (``latest``)."""
+
+    def __init__(self, model):
+        sc = model.scenario
+        n = sc.time.n_steps
+        self.columns = {name: np.zeros(n, np.int64)
+                        for name in (*EVENTS, *INCIDENT_COUNTS, *STOCKS)}
+        self.columns["attributable_to_exposure"] = np.zeros(n, np.float64)
+        n_nbhd = model.world.nbhd_share.shape[0]
+        self.by_neighbourhood = np.zeros((n, n_nbhd, len(NEIGHBOURHOOD_COUNTS)), np.int64)
+        self.incident_chunks: list[dict[str, np.ndarray]] = []
+        self.snapshot_chunks: list[dict[str, np.ndarray]] = []
+        every = sc.outputs.snapshot_every_weeks
+        self.snapshot_every = max(1, round(every / model.weeks_per_step)) if every else 0
+        self.keep_log = model.tables and sc.outputs.incident_log
+        self.keep_snapshots = model.tables
+        # The latest recorded step's values (at the start: the stocks, no events yet).
+        self.latest: dict[str, float] = {}
+
+    def start(self, model) -> None:
+        """Set ``latest`` to the state now: stocks, and no events yet."""
+        self._at_start(model)
+
+    def _at_start(self, model) -> None:
+        self.latest = {name: 0 for name in self.columns}
+        self.latest.update(count_stocks(model.people, model.lines, model.t))
+
+    def after_step(self, model, t: int) -> None:
+        """Record step ``t`` if it is past the burn-in (rows beyond the horizon only update
+        ``latest``); after the burn-in's last step, ``latest`` is the state at the start."""
+        row = t - model.n_burn_in
+        if row < 0:
+            if row == -1:
+                self._at_start(model)
+            return
+        values = model.events.as_dict()
+        values.update(incident_counts(model.incidents))
+        values.update(count_stocks(model.people, model.lines, model.t))
+        self.latest = values
+        if row >= self.by_neighbourhood.shape[0]:
+            return
+        for name, value in values.items():
+            self.columns[name][row] = value
+        self.by_neighbourhood[row] = neighbourhood_counts(model.incidents,
+                                                          model.possession_by_nbhd)
+        if self.keep_snapshots and self.snapshot_every and row % self.snapshot_every == 0:
+            self.snapshot_chunks.append(snapshot(model, row))
+        n = model.incidents.perpetrator.shape[0]
+        if self.keep_log and n:
+            chunk = model.incidents.columns()
+            chunk["step"] = np.full(n, row, np.int32)
+            self.incident_chunks.append(chunk)
+
+    def totals(self) -> dict[str, float]:
+        """Run outcomes from the recorded rows (programme cost apart: see RunTotals)."""
+        out = {}
+        for name, item in RUN_OUTCOMES.items():
+            if item.of is None:
+                continue
+            how, columns = item.of
+            values = self.columns[columns[0]]
+            for other in columns[1:]:
+                values = values + self.columns[other]
+            out[name] = float(values.sum() if how == "sum" else values.mean())
+        return out
+
+
+def snapshot(model, row: int) -> dict[str, np.ndarray]:
+    """The state of every living young person at the end of recorded step ``row``."""
+    p = model.people
+    alive = np.nonzero(p.alive == 1)[0]
+    return {"step": np.full(alive.size, row, np.int32), "person_id": p.pid[alive],
+            "age_days": p.age_days[alive].copy(), "neighbourhood": p.neighbourhood[alive],
+            "level": p.level[alive].copy(), "exploited_by": p.exploited_by[alive].copy(),
+            "in_custody": (p.custody_until[alive] > model.t).astype(np.uint8),
+            "weapon": p.weapon[alive].copy(), "record": p.record[alive].copy(),
+            "victimisation": p.victimisation[alive].copy(),
+            "exposure": p.exposure[alive].copy(), "friends": model.ties.degree[alive].copy()}
+
+
+def programme_cost(model) -> float:
+    """Cost of the model's interventions over the recorded steps (pounds)."""
+    costs = [row["cost_total"] for iv in model.interventions for row in iv.ledger
+             if row["t"] >= model.n_burn_in]
+    return float(np.sum(np.asarray(costs, np.float64))) if costs else 0.0
+
+
+class RunTotals(Observer):
+    """A run's :data:`vsim.outcomes.RUN_OUTCOMES` (``values``), when it finishes."""
+
+    def __init__(self):
+        self.values: dict[str, float] = {}
+
+    def finish(self, model) -> None:
+        """Total the recorded rows and the interventions' costs."""
+        self.values = {**model.recorder.totals(), "programme_cost": programme_cost(model)}
+
+
+def _latest(name: str, model) -> float:
+    """The recorder's latest value of one outcome (a Mesa reporter, as a partial)."""
+    return model.recorder.latest[name]
+
+
+def _date(model) -> str:
+    return model.date.isoformat()
+
+
+class MesaCollector(Observer):
+    """Feeds ``model.datacollector`` (Mesa's DataCollector) the main outcomes: once at the
+    scenario start (Mesa's step 0) and after every recorded step."""
+
+    def __init__(self):
+        reporters = {"date": _date, **{name: partial(_latest, name) for name in MAIN}}
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+
+    def start(self, model) -> None:
+        """Collect the state at the start if the burn-in is over (else after it)."""
+        if model.t == model.n_burn_in:
+            self.datacollector.collect(model)
+
+    def after_step(self, model, t: int) -> None:
+        """Collect after each recorded step (and at the start, after the burn-in's last)."""
+        if t + 1 >= model.n_burn_in:
+            self.datacollector.collect(model)
