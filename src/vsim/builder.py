@@ -9,7 +9,7 @@ import numpy as np
 from vsim.networks import TieRule, build_pool, form_ties, tie_group, tie_households
 from vsim.population import (RiskModel, World, assign_people, choose_gangs, cohort_size,
                              households_table, initial_ages, make_households,
-                             make_neighbourhoods, make_places, seed_involvement)
+                             make_neighbourhoods, make_places, pick_by_share, seed_involvement)
 from vsim.rng import Streams, draws
 from vsim.scenario import Scenario
 from vsim.state import Lines, People, Pools, Ties
@@ -83,18 +83,21 @@ def add_gang_ties(people: People, ties: Ties, members: np.ndarray, density: floa
               TIE_GANG)
 
 
-def make_lines(scenario: Scenario, world: World, rng: np.random.Generator) -> Lines:
-    """County lines with territories of neighbouring (by index) neighbourhoods."""
+def make_lines(scenario: Scenario, world: World, streams: Streams) -> Lines:
+    """County lines, each with a territory of neighbourhoods drawn without replacement."""
     ex = scenario.exploiters
     n = ex.n_lines
     n_nbhd = world.nbhd_share.shape[0]
     size = min(ex.territory_neighbourhoods, n_nbhd)
     territory = np.zeros((n, size), np.int32)
     # Assumption: lines set up where deprivation is higher (weighting by exp(deprivation)).
-    w = np.exp(world.nbhd_deprivation) * world.nbhd_share
-    w = w / w.sum()
+    log_w = world.nbhd_deprivation + np.log(world.nbhd_share)
     for line in range(n):
-        territory[line] = rng.choice(n_nbhd, size=size, replace=False, p=w)
+        # Gumbel-top-k: the `size` largest log w + Gumbel noise are a weighted draw without
+        # replacement, in the order a sequential draw would give.
+        u = draws(streams["create_exploiter"], line, np.arange(n_nbhd, dtype=np.int64), 0)
+        keys = log_w - np.log(-np.log(np.clip(u, 1e-300, None)))
+        territory[line] = np.argsort(-keys, kind="stable")[:size]
     return Lines(active=np.ones(n, np.uint8), territory=territory,
                  n_exploited=np.zeros(n, np.int32), recruited_this_year=np.zeros(n, np.int32),
                  reopen_step=np.zeros(n, np.int32), rel_disruption=np.ones(n))
@@ -103,21 +106,18 @@ def make_lines(scenario: Scenario, world: World, rng: np.random.Generator) -> Li
 def _area(scenario: Scenario, streams: Streams, ages: np.ndarray):
     """Neighbourhoods, households and schools: the world tables, and everyone's household."""
     n = scenario.n_young_people
-    rng = np.random.default_rng(int(streams["create_neighbourhood"]))
-    names, share, dep = make_neighbourhoods(scenario, rng)
+    names, share, dep = make_neighbourhoods(scenario)
     pids = np.arange(n, dtype=np.int64)
-    u = draws(streams["create_neighbourhood"], 0, pids, 0)
-    nbhd = np.minimum(np.searchsorted(np.cumsum(share), u, side="right"), len(names) - 1)
-    household, hh_nbhd = make_households(scenario, nbhd, len(names),
-                                         np.random.default_rng(int(streams["create_household"])))
+    nbhd = pick_by_share(share, draws(streams["create_neighbourhood"], 0, pids, 0))
+    household, hh_nbhd = make_households(scenario, nbhd, len(names), streams)
     n_school_age = int(np.sum(ages / DAYS_PER_YEAR < 18))
     n_schools = max(1, round(n_school_age / scenario.population.school_size))
-    school_rng = np.random.default_rng(int(streams["school"]))
-    school_nbhd = school_rng.choice(len(names), size=n_schools, p=share).astype(np.int32)
-    places = make_places(scenario, share, np.random.default_rng(int(streams["create_place"])))
+    school_nbhd = pick_by_share(share, draws(streams["create_school"], 0,
+                                             np.arange(n_schools, dtype=np.int64), 0))
     world = World(nbhd_names=names, nbhd_share=share, nbhd_deprivation=dep,
-                  school_nbhd=school_nbhd,
-                  households=households_table(scenario, streams, hh_nbhd, dep), places=places,
+                  school_nbhd=school_nbhd.astype(np.int32),
+                  households=households_table(scenario, streams, hh_nbhd, dep),
+                  places=make_places(scenario, share, streams),
                   place_types=[t.kind for t in scenario.places.types],
                   at_risk_threshold=np.inf, cohort_size=cohort_size(scenario))
     return world, household
@@ -152,8 +152,7 @@ def build_world(scenario: Scenario, streams: Streams) -> StartingWorld:
     ties = Ties.empty(capacity, scenario.networks.max_degree)
     if scenario.networks.sibling_ties:
         add_sibling_ties(people, ties, slots)
-    gangs, gang_areas = choose_gangs(people, scenario, streams, world,
-                                     np.random.default_rng(int(streams["create_gang"])))
+    gangs, gang_areas = choose_gangs(people, scenario, streams, world)
     for g, members in enumerate(gangs):
         add_gang_ties(people, ties, members, scenario.networks.gang_tie_density,
                       streams["create_gang"], g)
@@ -162,7 +161,7 @@ def build_world(scenario: Scenario, streams: Streams) -> StartingWorld:
     order = np.argsort(draws(streams["create_network"], 1, pids, 0), kind="stable")
     form_ties(order, people, ties, pools, tie_rule(scenario, involvement_homophily=False),
               streams["create_network"], 0, ATTEMPTS_PER_TIE)
-    lines = make_lines(scenario, world, np.random.default_rng(int(streams["create_exploiter"])))
+    lines = make_lines(scenario, world, streams)
     return StartingWorld(people, ties, world, lines, gang_areas, pools, risk)
 
 

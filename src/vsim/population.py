@@ -52,7 +52,7 @@ def _uniform(key, pids: np.ndarray, k: int) -> np.ndarray:
     return draws(key, 0, pids, k)
 
 
-def make_neighbourhoods(scenario: Scenario, rng: np.random.Generator):
+def make_neighbourhoods(scenario: Scenario):
     """Names, shares and deprivation of the neighbourhoods (listed, or generated)."""
     area = scenario.area
     if area.neighbourhoods:
@@ -338,12 +338,14 @@ def _assign_places(people: People, slots: np.ndarray, pids: np.ndarray, scenario
                                    anywhere).astype(np.int32)
 
 
-def make_places(scenario: Scenario, nbhd_share: np.ndarray, rng: np.random.Generator):
+def make_places(scenario: Scenario, nbhd_share: np.ndarray, streams: Streams):
     """Places of each type, each put in a neighbourhood drawn by population share."""
     kinds, nbhds, attract, guard = [], [], [], []
+    key = streams["create_place_site"]
     for t_index, t in enumerate(scenario.places.types):
         kinds += [t_index] * t.count
-        nbhds += list(rng.choice(nbhd_share.shape[0], size=t.count, p=nbhd_share))
+        u = draws(key, t_index, np.arange(t.count, dtype=np.int64), 0)
+        nbhds += list(pick_by_share(nbhd_share, u))
         attract += [t.attractiveness] * t.count
         guard += [t.guardianship] * t.count
     n = len(kinds)
@@ -352,10 +354,34 @@ def make_places(scenario: Scenario, nbhd_share: np.ndarray, rng: np.random.Gener
                   heat=np.zeros(n), users=np.ones(n), rel_opportunity=np.ones(n))
 
 
+def pick_by_share(share: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The index each uniform ``u`` falls on when [0, 1) is cut in proportion to ``share``."""
+    return np.minimum(np.searchsorted(np.cumsum(share) / np.sum(share), u, side="right"),
+                      share.shape[0] - 1)
+
+
+def poisson_quantile(u: np.ndarray, lam: float) -> np.ndarray:
+    """Poisson(λ) values by inversion of uniforms ``u`` (counter-based draws, no generator)."""
+    k = np.zeros(u.shape[0], np.int64)
+    pmf = math.exp(-lam)
+    cdf = np.full(u.shape[0], pmf)
+    below = u >= cdf
+    step = 0
+    while below.any() and step < 1000:
+        step += 1
+        pmf *= lam / step
+        k[below] += 1
+        cdf[below] += pmf
+        below &= u >= cdf
+    return k
+
+
 def make_households(scenario: Scenario, nbhd_of_person: np.ndarray, n_nbhd: int,
-                    rng: np.random.Generator):
-    """Group each neighbourhood's young people into households of mean size m."""
+                    streams: Streams):
+    """Group each neighbourhood's young people into households of mean size m (one plus a
+    Poisson number of siblings)."""
     m = scenario.population.young_people_per_household
+    key = streams["create_household_size"]
     household = np.empty(nbhd_of_person.shape[0], np.int64)
     hh_nbhd = []
     next_id = 0
@@ -363,7 +389,8 @@ def make_households(scenario: Scenario, nbhd_of_person: np.ndarray, n_nbhd: int,
         members = np.nonzero(nbhd_of_person == g)[0]
         if members.size == 0:
             continue
-        sizes = 1 + rng.poisson(m - 1.0, size=members.size)
+        u = draws(key, g, np.arange(members.size, dtype=np.int64), 0)
+        sizes = 1 + poisson_quantile(u, m - 1.0)
         ends = np.cumsum(sizes)
         n_hh = int(np.searchsorted(ends, members.size, side="left")) + 1
         labels = np.repeat(np.arange(n_hh), sizes[:n_hh])[: members.size]
@@ -413,8 +440,8 @@ def seed_involvement(people: People, slots: np.ndarray, scenario: Scenario,
     people.level[involved] = INVOLVED
 
 
-def choose_gangs(people: People, scenario: Scenario, streams: Streams, world: World,
-                 rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def choose_gangs(people: People, scenario: Scenario, streams: Streams,
+                 world: World) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Pick gang members among older, high-risk young people of the most deprived areas.
 
     Returns the members and the neighbourhoods of each gang.
@@ -434,7 +461,9 @@ def choose_gangs(people: People, scenario: Scenario, streams: Streams, world: Wo
             pool = np.nonzero(eligible)[0]
         if pool.size == 0:
             break
-        score = people.risk_score[pool] - np.log(-np.log(rng.uniform(size=pool.size)))
+        # Gumbel keys from draws keyed by person id: the most at-risk, with chance.
+        u = draws(streams["create_gang_member"], g, people.pid[pool], 0)
+        score = people.risk_score[pool] - np.log(-np.log(np.clip(u, 1e-300, None)))
         members = pool[np.argsort(-score, kind="stable")[: net.gang_size]]
         people.gang[members] = g
         people.level[members] = ENTRENCHED

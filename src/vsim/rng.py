@@ -80,7 +80,8 @@ class Streams:
     NAMES = (
         "create_age", "create_sex", "create_neighbourhood", "create_household", "create_risk",
         "create_protective", "create_network", "create_gang", "create_place", "create_state",
-        "create_exploiter", "entry", "desist", "entrench", "offend", "victim", "weapon",
+        "create_exploiter", "create_household_size", "create_school", "create_place_site",
+        "create_gang_member", "entry", "desist", "entrench", "offend", "victim", "weapon",
         "injury", "robbery", "report", "carry", "recruit", "exploit_exit", "disrupt", "replace",
         "detect", "custody", "rewire", "form_ties", "school", "cohort", "gang_topup",
         # Stream names reserved for interventions (issue 3) so they never collide with processes.

@@ -21,7 +21,8 @@ from numba import njit
 from vsim.builder import (ATTEMPTS_PER_TIE, add_sibling_ties, build_pools, tie_rule,
                           top_up_gangs)
 from vsim.networks import form_ties, remove_all_ties
-from vsim.population import add_households, assign_people, pick_in_group, set_schooling
+from vsim.population import (add_households, assign_people, pick_by_share, pick_in_group,
+                             set_schooling)
 from vsim.processes.base import Process
 from vsim.rng import draws
 from vsim.vocabulary import AGE_EXIT, DAYS_PER_YEAR
@@ -145,8 +146,7 @@ class LifeCourse(Process):
         world, key = m.world, self.keys.cohort
         n_new = pids.size
         ages = (10 * DAYS_PER_YEAR + draws(key, 0, pids, 0) * DAYS_PER_YEAR).astype(np.int32)
-        nbhd = np.minimum(np.searchsorted(np.cumsum(world.nbhd_share), draws(key, 0, pids, 1),
-                                          side="right"), world.nbhd_share.shape[0] - 1)
+        nbhd = pick_by_share(world.nbhd_share, draws(key, 0, pids, 1))
         # Keep neighbours in neighbouring slots (see vsim.builder): free slots, ordered by the
         # neighbourhood of whoever left them, go to the entrants in neighbourhood order.
         free = free[np.lexsort((free, m.people.neighbourhood[free]))]
