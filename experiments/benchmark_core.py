@@ -122,8 +122,8 @@ def bench_scenario(n: int, *, start: str | None = None,
         spec["time"]["start"] = start
     if sis is not None:
         spec["processes"] = {name: False for name in (
-            "risk_factors", "offending", "victimisation", "exploitation", "justice",
-            "life_course", "rewiring")}
+            "risk_factors", "offending", "weapon_carrying", "victimisation", "exploitation",
+            "justice", "life_course", "rewiring")}
         spec["networks"]["n_gangs"] = 0  # gang members would start entrenched
         spec["contagion"] = {
             "beta": sis[0], "gamma": sis[1], "gamma_entrenched": sis[1],
@@ -185,12 +185,12 @@ def worker_full(n: int, steps: int, warmup_steps: int) -> dict:
         before = dict(model.phase_seconds)
         wall, cpu, _ = timed(model.step)
         rows.append({"wall_s": wall, "cpu_s": cpu, "edges": edges, "alive": alive,
-                     "cohort": model.counters.get("entered_cohort", 0) > 0,
+                     "cohort": model.events["entered_cohort"] > 0,
                      "phases": {k: model.phase_seconds[k] - before[k] for k in before}})
     peak = peak_rss_bytes()
     # The incident log grows through a run; project the 520-step size from the steps run.
-    record = next(p for p in model.processes if p.name == "record")
-    log_bytes = sum(a.nbytes for chunk in record.incident_chunks for a in chunk.values())
+    log_bytes = sum(a.nbytes for chunk in model.recorder.incident_chunks
+                    for a in chunk.values())
     log_520 = log_bytes / (warmup_steps + steps) * TARGET_STEPS
 
     ordinary = [r for r in rows if not r["cohort"]]
@@ -217,7 +217,7 @@ def worker_full(n: int, steps: int, warmup_steps: int) -> dict:
         "edges_per_step": edges,
         "mean_degree": statistics.mean(r["edges"] / r["alive"] for r in ordinary),
         "edges_per_s_step": edges / median_s,
-        "edges_per_s_contagion": edges / phases["contagion"],
+        "edges_per_s_contagion": edges / (phases["contagion"] + phases["involvement"]),
         "phase_median_s": phases,
         "state_bytes_per_person": state / n,
         "peak_rss_increase_bytes_per_person": (peak - base_peak) / n,
@@ -287,12 +287,18 @@ def worker_mesa(n: int, steps: int, regime: str) -> dict:
     import numpy as np
 
     from vsim.model import ViolenceModel
-    from vsim.state import INVOLVED
+    from vsim.vocabulary import INVOLVED
 
     beta, gamma = SIS_REGIMES[regime]
     warm_up()
     model = ViolenceModel(bench_scenario(n, sis=(beta, gamma)))
-    contagion = next(p for p in model.processes if p.name == "contagion")
+    # The SIS step: exposure (contagion), then involvement's entry and desistance from it.
+    sis_processes = [p for p in model.processes if p.name in ("contagion", "involvement")]
+
+    def vsim_sis_step() -> None:
+        for process in sis_processes:
+            process.step()
+
     people, ties = model.people, model.ties
     slots = np.nonzero(people.alive == 1)[0]
     index = np.full(people.capacity, -1, np.int64)
@@ -310,11 +316,11 @@ def worker_mesa(n: int, steps: int, regime: str) -> dict:
     mesa_bytes = (current_rss_bytes() - rss_before) / n
 
     # One untimed warm-up step each, then timed steps; both start from the same state.
-    contagion.step()
+    vsim_sis_step()
     model.t += 1
     vsim_times, vsim_cpu, vsim_shares = [], [], []
     for _ in range(steps):
-        wall, cpu, _ = timed(contagion.step)
+        wall, cpu, _ = timed(vsim_sis_step)
         vsim_times.append(wall)
         vsim_cpu.append(cpu)
         model.t += 1  # fresh counter-based draws each step, as ViolenceModel.step does
@@ -427,7 +433,8 @@ def markdown(report: dict) -> str:
     out = [f"# vsim core benchmark ({m['date']})", "",
            f"{m['cpu']}, {m['logical_cpus']} logical CPUs, {m['memory_gib']} GiB; Python "
            f"{m['python']}, numpy {m['numpy']}, numba {m['numba']}, Mesa {m['mesa']}, vsim "
-           f"{m['vsim']} ({m['vsim_commit']}). One numba thread. Means of the timed steps (rewiring runs every 4th step) "
+           f"{m['vsim']} ({m['vsim_commit']}). One numba thread. Means of the timed steps "
+           f"(rewiring runs every 4th step) "
            f"(the cohort step excluded and shown apart).", "",
            "## Full step (every process on, mean peer degree about 10)", "",
            "| young people | build s | step s (mean) | step CPU s | steps/s | cohort step s "

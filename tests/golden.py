@@ -111,7 +111,7 @@ def case_borough() -> dict:
 
 
 def case_compare() -> dict:
-    """quick against quick with mentoring and outreach, 3 replicates."""
+    """Quick against quick with mentoring and outreach, 3 replicates."""
     from vsim.compare import compare
     base = quick_scenario()
     other = quick_scenario(name="portfolio", interventions=PORTFOLIO[:3])

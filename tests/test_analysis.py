@@ -1,4 +1,6 @@
-"""Sweep analysis and report: robustness statistics on replicate-averaged paired reductions,
+"""Sweep analysis and report, checked on data with known answers.
+
+Robustness statistics on replicate-averaged paired reductions,
 probability of being best (ties, doing nothing, bootstrap intervals), Morris σ intervals, the
 --drop-missing note, and clear errors for incomplete sweep folders.
 
@@ -19,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from test_sweep import FAILING  # one failing-model experiment for both files
 from typer.testing import CliRunner
 
 from vsim.analysis import analyse, morris_effects, probability_best, write_analysis
@@ -27,7 +30,6 @@ from vsim.experiment import load_experiment
 from vsim.loading import ScenarioError
 from vsim.report import build_report
 from vsim.sweep import execute, results_table
-from test_sweep import FAILING  # one failing-model experiment for both files
 
 VERSIONS = {"vsim": "0.1.0", "python": "3.11.9", "numpy": "2.1.0"}
 
@@ -35,9 +37,12 @@ VERSIONS = {"vsim": "0.1.0", "python": "3.11.9", "numpy": "2.1.0"}
 def write_sweep(out: Path, value, *, portfolios=("baseline", "A"), samples=20, replicates=2,
                 outcomes=("incidents",), method="latin_hypercube", levels=4, root_seed=7,
                 block=1, record_versions=False) -> Path:
-    """A sweep folder of one parameter ``x`` (u = x) whose run (s, p, r) has outcomes
+    """A synthetic sweep folder of one parameter ``x``.
+
+    u = x; run (s, p, r) has outcomes
     ``value(s, p, r)`` (a dict) and seed 1000·block + r (shared by a block's points and all
-    portfolios, as vsim sweep does)."""
+    portfolios, as vsim sweep does).
+    """
     (out / "runs").mkdir(parents=True)
     u = (np.arange(samples) + 0.5) / samples
     pd.DataFrame({"sample": np.arange(samples), "u:x": u, "x": u}).to_parquet(
@@ -186,9 +191,12 @@ def test_a_portfolio_that_increases_violence_is_never_best(tmp_path):
 
 
 def test_probability_best_resamples_whole_design_blocks():
-    """The points of a Morris trajectory or Saltelli block share seeds, so the bootstrap
+    """The bootstrap resamples whole design blocks.
+
+    The points of a Morris trajectory or Saltelli block share seeds, so the bootstrap
     resamples blocks: five identical copies of each point in one block carry no more
-    information than the point alone (resampling points would narrow the interval ≈ √5×)."""
+    information than the point alone (resampling points would narrow the interval ≈ √5×).
+    """
     rng = np.random.default_rng(3)
     values = np.column_stack([np.zeros(40), rng.normal(1, 1, 40), rng.normal(1.2, 1, 40)])
     alone = probability_best(values, np.arange(40), seed=11)
@@ -235,13 +243,16 @@ def test_morris_sigma_has_a_bootstrap_interval(tmp_path):
 
 
 def test_morris_sigma_interval_is_the_standard_error_of_a_standard_deviation():
-    """Elementary effects known by construction: along trajectory t, y = Σ b_k(t)·u_k, so the
+    """Morris σ intervals match the standard error of a standard deviation.
+
+    Elementary effects known by construction: along trajectory t, y = Σ b_k(t)·u_k, so the
     effect of parameter k is b_k(t). With b_0 ~ N(1, 2²), b_1 ~ N(0, 0.5²) and b_2 = 5 (the
     same everywhere), σ estimates 2, 0.5 and 0. The standard error of a normal sample's
     standard deviation is σ / √(2(n − 1)), so the 95% half-width is 1.96 σ / √(2(n − 1))
     (0.196 and 0.049 for n = 200); the bootstrap estimates it within ±20% (the relative error
     of a bootstrap standard error from 1,000 resamples is ≈ 1/√2000 ≈ 2%, plus the sampling
-    error of σ itself, 5%, and of the sample's kurtosis)."""
+    error of σ itself, 5%, and of the sample's kurtosis).
+    """
     from SALib.sample import morris
 
     from vsim.analysis import morris_sigma_conf
@@ -327,8 +338,11 @@ def fmt(mean, low, high) -> str:
 
 
 def report_sweep(tmp_path: Path, **kwargs) -> tuple[Path, dict]:
-    """A Morris-like sweep of one parameter (blocks of 2 points sharing seeds), 30 points,
-    baseline and A, 3 replicates, with block-level noise so that blocks ≠ runs matters."""
+    """A Morris-like synthetic sweep for the report.
+
+    One parameter (blocks of 2 points sharing seeds), 30 points,
+    baseline and A, 3 replicates, with block-level noise so that blocks ≠ runs matters.
+    """
     rng = np.random.default_rng(5)
     block_noise = rng.normal(0, 15, (15, 3))
     run_noise = rng.normal(0, 2, (30, 2, 3))

@@ -1,4 +1,6 @@
-"""The ten case studies of the seed (scenarios/case_studies/): each loads, documents itself, and
+"""The ten case studies of the seed (scenarios/case_studies/).
+
+Each loads, documents itself, and
 shows a reduction in violence against its own baseline on common random numbers.
 
 The baseline of a case is the same file without interventions. To keep the suite fast the runs

@@ -209,6 +209,18 @@ def test_schema_to_file_and_stdout(runs):
     assert json.loads(printed.stdout) == schema
 
 
+@pytest.mark.parametrize("where", ["under_a_file", "a_folder"])
+def test_schema_refuses_an_output_it_cannot_write(tmp_path, where):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    target = blocker / "schema.json" if where == "under_a_file" else tmp_path
+    res = subprocess.run([sys.executable, "-m", "vsim", "schema", "--out", str(target)],
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert ("is a file, not a folder" if where == "under_a_file" else "is a folder") in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # nothing written
+
+
 def test_plan_prints_every_process_in_order(runs):
     res = runs["plan"][0]
     assert res.returncode == 0, res.stderr

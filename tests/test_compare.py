@@ -14,12 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import QUICK, quick
 
 import vsim
 from vsim.compare import RunSummary, assemble, compare, incident_crime_cost, simulate
 from vsim.intervals import mean_interval, ratio_interval, t_quantile
-
-from helpers import QUICK, quick
 
 # Mentoring reaching about 2% of the 3,000 young people at once: 6 mentors × 10.
 MENTORING = {"type": "mentoring", "staff": 6, "caseload": 10}
@@ -76,7 +75,9 @@ def spillover():
 
 
 def test_spillover_to_untreated_peers_with_contagion_and_none_without(spillover):
-    """Measured when written (12 replicates): with contagion, 10.9 [6.7, 15.2] incidents
+    """Spillover to peers appears with contagion and vanishes without it.
+
+    Measured when written (12 replicates): with contagion, 10.9 [6.7, 15.2] incidents
     averted among ~740 untreated peers (14% of their incidents) beside 273 among ~290
     participants; without it exactly 0 [0, 0] (participants' own effect: 68 [51, 86]).
 
@@ -171,7 +172,9 @@ def _summary(seed, incidents, crime_cost, cost, years=2.0):
 
 
 def test_cost_per_incident_averted_and_benefit_cost_ratio_by_hand():
-    """Two replicates: 100 → 90 and 120 → 100 incidents, crime cost 1.0m → 0.9m and
+    """Cost per incident averted and the benefit-cost ratio, worked by hand.
+
+    Two replicates: 100 → 90 and 120 → 100 incidents, crime cost 1.0m → 0.9m and
     1.2m → 1.05m, programme cost £50,000 and £70,000.
 
     Per replicate: cost per incident averted 5,000 and 3,500; BCR 2 and 2.142857.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from helpers import sis_scenario
+
 from vsim.model import ViolenceModel
 from vsim.vocabulary import INVOLVED
 
@@ -86,8 +86,11 @@ def test_epidemic_threshold():
 
 
 def test_static_graph_spreads_less_than_annealed():
-    """On a fixed graph, involved people cluster and re-expose each other, so the endemic
-    level is below the annealed mean field (pair-approximation effect) but well above zero."""
+    """A static graph spreads less than the annealed mean field.
+
+    On a fixed graph, involved people cluster and re-expose each other, so the endemic
+    level is below the annealed mean field (pair-approximation effect) but well above zero.
+    """
     beta = 0.013  # 1.3 times the annealed threshold, where clustering matters most
     static, degree_counts = simulate(beta, rewire=False)
     annealed_theory = hmf_prevalence(beta, GAMMA, degree_counts)  # ≈ 0.20

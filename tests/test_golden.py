@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import golden
+import pytest
 
 EXPECTED = json.loads(golden.GOLDEN.read_text())
 

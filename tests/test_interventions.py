@@ -15,10 +15,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import quick
 from scipy import stats
 
 import vsim
-from helpers import quick
 from vsim.budget import planned_cost_per_year
 from vsim.interventions import TYPES
 from vsim.interventions.base import COMPLETED, DECLINED, DROPPED, ENROLLED, WAITING
@@ -371,8 +371,8 @@ def test_referral_pathway_applies_the_stage_effect_and_after_care_after_closing(
         dt_ = t - pathway.t_discharged[closed]
         expect = (1.0 - 0.1 * np.exp(-np.log(2) / 4 * dt_)).astype(np.float32)
         expect = np.where(np.exp(-np.log(2) / 4 * dt_) < 1e-4, np.float32(1.0), expect)
-        np.testing.assert_allclose(model.people.modifier("rel_perpetration")[pathway.slots[closed]], expect,
-                                   rtol=1e-6)
+        got_after = model.people.modifier("rel_perpetration")[pathway.slots[closed]]
+        np.testing.assert_allclose(got_after, expect, rtol=1e-6)
         seen_after += closed.sum()
     assert seen_stage >= {1, 2, 3} and seen_after > 0
 
@@ -612,7 +612,8 @@ def test_family_therapy_repairs_the_households_of_completers(baseline):
     # households of those who did not complete are not repaired by the course
     other = (ft.status == DROPPED) & (ft.slots >= 0)
     other_hh = np.setdiff1d(households[ft.slots[other]], hh)
-    assert other_hh.size > 0 and np.all(model.world.households.low_family_functioning[other_hh] == 1)
+    assert other_hh.size > 0
+    assert np.all(model.world.households.low_family_functioning[other_hh] == 1)
     # low family functioning falls in the population
     assert (res.people.low_family_functioning.mean()
             < baseline.people.low_family_functioning.mean())
@@ -664,7 +665,7 @@ def test_effects_decay_after_discharge_with_the_half_life():
                 assert np.all(share == 1.0)
             f = share * np.exp(-lam * (t - iv.t_discharged[idx]))
             want = np.where(f < 1e-4, 1.0, 1.0 - 0.4 * f).astype(np.float32)
-            np.testing.assert_allclose(model.people.modifier("rel_perpetration")[iv.slots[idx]], want,
-                                       rtol=2e-7)
+            got = model.people.modifier("rel_perpetration")[iv.slots[idx]]
+            np.testing.assert_allclose(got, want, rtol=2e-7)
             checked[status] += int((f >= 1e-4).sum())
     assert checked[COMPLETED] > 100 and checked[DROPPED] > 20

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from helpers import quick
-from vsim.model import ViolenceModel
 from reference import count_stocks_reference
+
+from vsim.model import ViolenceModel
 from vsim.outcomes import STOCKS
 
 

@@ -7,10 +7,10 @@ import sys
 
 import numpy as np
 import pytest
-from scipy import stats
-
 from helpers import quick
 from reference import contagion_step_reference
+from scipy import stats
+
 from vsim.model import ViolenceModel
 from vsim.rng import Streams, draw, draw_reference, draws, stream_key
 
@@ -70,6 +70,7 @@ def test_contagion_kernel_matches_reference(steps_before):
 
 def test_dissolve_ties_removes_each_friendship_with_probability_p():
     from test_invariants import check_ties
+
     from vsim.networks import dissolve_ties
     from vsim.vocabulary import TIE_FAMILY, TIE_GANG, TIE_NEIGHBOURHOOD, TIE_SCHOOL
 
@@ -91,9 +92,12 @@ def test_dissolve_ties_removes_each_friendship_with_probability_p():
 
 
 def test_friendship_updates_settle_to_the_same_network_whatever_their_cadence():
-    """A monthly update makes a month's repair attempts at once, so the network settles where
+    """Weekly and monthly friendship updates settle to the same network.
+
+    A monthly update makes a month's repair attempts at once, so the network settles where
     weekly updates take it. (With a single week's attempts per monthly update the mean degree
-    fell from 8.20 to 7.66 here, and borough incidents by 13%.)"""
+    fell from 8.20 to 7.66 here, and borough incidents by 13%.)
+    """
 
     def settled_mean_degree(every: int, seed: int) -> float:
         model = ViolenceModel(quick(**{"networks.rewire_every_weeks": every}), seed=seed,

@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 import pandas as pd
+from helpers import QUICK, quick
 
 import vsim
-from helpers import QUICK, quick
 from vsim.model import ViolenceModel
 from vsim.results import TABLES
 

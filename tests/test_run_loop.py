@@ -1,5 +1,7 @@
-"""The one run loop, its observers, the outcome vocabulary, process contracts and Mesa's
-conventions (issue 8, items 1, 2, 3 and 6)."""
+"""The one run loop and what builds on it (issue 8, items 1, 2, 3 and 6).
+
+Its observers, the outcome vocabulary, process contracts and Mesa's conventions.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import quick
 
 import vsim
-from helpers import quick
 from vsim.experiment import Experiment
 from vsim.loading import ScenarioError
 from vsim.model import ViolenceModel

@@ -1,5 +1,8 @@
-"""Sweeps: determinism across workers and schedulers, resume after a kill, failures, Sobol
-plumbing against analytic indices, and malformed experiment files."""
+"""Sweeps, checked with numbers.
+
+Determinism across workers and schedulers, resume after a kill, failures, Sobol plumbing
+against analytic indices, and malformed experiment files.
+"""
 
 from __future__ import annotations
 
@@ -219,8 +222,11 @@ def test_report_of_a_run_and_refusal_of_other_folders(tmp_path):
 
 
 def test_intervention_parameters_reach_their_intervention_in_every_portfolio(tmp_path):
-    """``interventions.<label>.<field>`` sets that field of the labelled intervention in each
-    portfolio that has it, keeps the family's other defaults, and leaves the baseline alone."""
+    """Intervention parameters reach their intervention in every portfolio.
+
+    ``interventions.<label>.<field>`` sets that field of the labelled intervention in each
+    portfolio that has it, keeps the family's other defaults, and leaves the baseline alone.
+    """
     text = QUICK_EXPERIMENT.replace(
         '[[portfolios]]\nname = "mentoring"',
         '[[parameters]]\npath = "interventions.mentoring.effects.rel_perpetration"\n'
@@ -279,8 +285,11 @@ def test_bad_intervention_parameter_paths_are_named(tmp_path, path, named):
 
 
 def test_a_finished_model_is_freed():
-    """Nothing global keeps a model alive (Mesa 3.3's id counters did, mesa#3179): a sweep
-    worker running thousands of runs must not grow with each one."""
+    """A finished model is freed.
+
+    Nothing global keeps a model alive (Mesa 3.3's id counters did, mesa#3179): a sweep
+    worker running thousands of runs must not grow with each one.
+    """
     import gc
     import weakref
 
@@ -297,8 +306,11 @@ def test_a_finished_model_is_freed():
 
 
 def test_noise_is_not_counted_as_sensitivity(tmp_path):
-    """Every point of a Saltelli block shares its seed, so a parameter the model ignores gets a
-    total index of ~0 even though the model is noisy (with a seed per point it got 0.22)."""
+    """Model noise is not counted as sensitivity.
+
+    Every point of a Saltelli block shares its seed, so a parameter the model ignores gets a
+    total index of ~0 even though the model is noisy (with a seed per point it got 0.22).
+    """
     text = (ISHIGAMI.replace("vsim.testing:ishigami", "vsim.testing:noisy_ishigami")
             .replace("samples = 1024", "samples = 256")
             + '\n[[parameters]]\npath = "x4"\nlow = 0\nhigh = 1\n')

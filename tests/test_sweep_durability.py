@@ -1,9 +1,12 @@
-"""Durable sweeps: worker deaths, retries of failed runs, unimportable models, incomplete
+"""Durable sweeps.
+
+Worker deaths, retries of failed runs, unimportable models, incomplete
 outcomes, bad schedulers, the experiments table and versions, resolved scenarios, resume after
 a kill with damaged run files, Ctrl-C, and run timings.
 
 Sweeps that can kill a process, or whose model calls must be counted, run as ``python -m vsim``
-subprocesses: their workers are fresh and inherit the environment given to them."""
+subprocesses: their workers are fresh and inherit the environment given to them.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +26,17 @@ from vsim import sweep
 from vsim.experiment import load_experiment
 from vsim.loading import ScenarioError, load_scenario, scenario_hash
 from vsim.results import versions
-from vsim.sweep import (execute, experiments_table, finished, prepare, results_table, run_one,
-                        status, tasks, unit_design)
+from vsim.sweep import (
+    execute,
+    experiments_table,
+    finished,
+    prepare,
+    results_table,
+    run_one,
+    status,
+    tasks,
+    unit_design,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

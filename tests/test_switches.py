@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import quick
 
 import vsim
-from helpers import quick
 from vsim.model import ViolenceModel
 from vsim.outcomes import EVENTS
 from vsim.scenario import ProcessSwitches

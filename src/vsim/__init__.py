@@ -11,15 +11,28 @@ From Python::
 
 from __future__ import annotations
 
-from vsim.loading import (ScenarioError, json_schema, load_scenario, scenario_from_dict,
-                          scenario_hash, scenario_to_toml, with_changes)
+from vsim.loading import (
+    ScenarioError,
+    json_schema,
+    load_scenario,
+    scenario_from_dict,
+    scenario_hash,
+    scenario_to_toml,
+    with_changes,
+)
 from vsim.scenario import Scenario
 
 __version__ = "0.1.0"
 
 
-def run(scenario: Scenario, seed: int | None = None, progress=None):
-    """Simulate a scenario (with the scenario's seed unless one is given); returns Results."""
+def run(scenario: Scenario | str, seed: int | None = None, progress=None):
+    """Simulate a scenario (a Scenario, a TOML file or a shipped name) and return its Results.
+
+    The scenario's own seed is used unless ``seed`` is given; ``progress(done, total)`` is
+    told the steps done.
+    """
+    # deferred: the model pulls numba and compiles or loads the kernels (~0.5 s), which
+    # `import vsim` for reading and validating scenarios does without
     from vsim.model import ViolenceModel
 
     return ViolenceModel(scenario, seed=seed).run(progress=progress)

@@ -26,6 +26,7 @@ import pandas as pd
 from vsim.experiment import block_size
 from vsim.intervals import block_interval
 from vsim.loading import ScenarioError
+from vsim.results import atomic_dir, write_tables
 from vsim.sweep import RUNS, results_table
 
 Z95 = 1.959963984540054  # standard normal quantile for a two-sided 95% interval
@@ -127,7 +128,12 @@ def _problem(manifest: dict) -> dict:
     return {"num_vars": k, "names": manifest["parameters"], "bounds": [[0.0, 1.0]] * k}
 
 
-def _block_size(manifest: dict) -> int:
+def design_block_size(manifest: dict) -> int:
+    """Sample points per design block of the sweep whose manifest (sweep.json) is given.
+
+    A block is a Morris trajectory, a Saltelli block, or one point for Latin hypercube and
+    factorial designs; its points share their seeds (:func:`vsim.experiment.block_size`).
+    """
     design = manifest["design"]
     return block_size(design["method"], design.get("second_order", False),
                       len(manifest["parameters"]))
@@ -169,7 +175,7 @@ def analyse(out: Path, drop_missing: bool = False) -> Analysis:
                 f"{missing} runs missing and {failed} failed (sample points affected: "
                 f"{len(bad_samples)} of {n_samples}); finish the sweep (run the same command "
                 f"again), or analyse with --drop-missing to leave those points out"])
-        size = _block_size(manifest)
+        size = design_block_size(manifest)
         blocks = sorted({s // size for s in bad_samples})
         bad_samples = {s for b in blocks for s in range(b * size, min((b + 1) * size,
                                                                       n_samples))}
@@ -223,6 +229,7 @@ def _indices(manifest, problem, x_unit, y, portfolio, outcome) -> list[dict]:
     seed = manifest["root_seed"] % (2**31)
     rows = []
     if method == "morris":
+        # deferred: SALib pulls scipy.stats (~1 s); only Morris and Sobol analyses need it
         from SALib.analyze import morris
 
         levels = manifest["design"]["levels"]
@@ -235,7 +242,7 @@ def _indices(manifest, problem, x_unit, y, portfolio, outcome) -> list[dict]:
                          "mu": res["mu"][k], "sigma": res["sigma"][k],
                          "sigma_conf": sigma_conf[k]})
     elif method == "sobol":
-        from SALib.analyze import sobol
+        from SALib.analyze import sobol  # deferred, as above
 
         second = manifest["design"]["second_order"]
         res = sobol.analyze(problem, y, calc_second_order=second, conf_level=0.95,
@@ -262,8 +269,11 @@ def _indices(manifest, problem, x_unit, y, portfolio, outcome) -> list[dict]:
 
 
 def morris_effects(x_unit: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
-    """Elementary effects, shape (parameters, trajectories): along each trajectory of k + 1
-    points exactly one parameter moves per step, by ±Δ; its effect is Δy / Δx (as SALib's)."""
+    """Elementary effects of a Morris design, shape (parameters, trajectories).
+
+    Along each trajectory of k + 1 points exactly one parameter moves per step, by ±Δ; its
+    effect is Δy / Δx (as SALib's).
+    """
     n = len(y) // (k + 1)
     x = np.asarray(x_unit, float)[: n * (k + 1)].reshape(n, k + 1, k)
     dy = np.diff(np.asarray(y, float)[: n * (k + 1)].reshape(n, k + 1), axis=1)  # (n, k)
@@ -297,8 +307,10 @@ def morris_sigma_conf(x_unit: np.ndarray, y: np.ndarray, k: int, seed: int,
 # ----------------------------------------------------------------------------- robustness
 def paired_reductions(ok: pd.DataFrame, outcome: str, portfolios: list[str],
                       baseline: str = DO_NOTHING) -> tuple[pd.DataFrame, pd.Series]:
-    """Each portfolio's reduction against the baseline, paired on (sample, replicate) — the
-    same seed — and averaged over the replicates of each sample point.
+    """Each portfolio's reduction against the baseline, paired on seeds, per sample point.
+
+    Runs are paired on (sample, replicate) — the same seed — and the reductions averaged over
+    the replicates of each sample point.
 
     Returns (reductions: one row per sample point, one column per portfolio; the baseline's
     replicate mean per point). Pairs with either run missing are left out.
@@ -344,12 +356,15 @@ def probability_best(values: np.ndarray, blocks: np.ndarray, seed: int,
 
 
 def _robustness(ok: pd.DataFrame, manifest: dict) -> dict[str, pd.DataFrame]:
-    """For each outcome: each portfolio's reduction against the baseline across the space
-    (replicate-averaged at each point, then quantiles across points), and the probability
-    that each option — doing nothing (the baseline) included — gives the largest reduction."""
+    """For each outcome: the spread of each portfolio's reduction, and the probability of best.
+
+    The reduction is each portfolio's against the baseline across the space (replicate-averaged
+    at each point, then quantiles across points); the probability is that each option — doing
+    nothing (the baseline) included — gives the largest reduction.
+    """
     has_baseline = DO_NOTHING in manifest["portfolios"]
     portfolios = [p for p in manifest["portfolios"] if p != DO_NOTHING]
-    size = _block_size(manifest)
+    size = design_block_size(manifest)
     seed = manifest["root_seed"] % (2**63)
     dist_rows, best_rows = [], []
     for k, outcome in enumerate(manifest["outcomes"]):
@@ -386,14 +401,16 @@ def _robustness(ok: pd.DataFrame, manifest: dict) -> dict[str, pd.DataFrame]:
 
 # ------------------------------------------------------------------------- key outcomes
 def key_outcomes(ok: pd.DataFrame, manifest: dict) -> pd.DataFrame:
-    """Per outcome and portfolio: the mean over finished runs with its 95% interval, and (with a
-    baseline) the mean reduction against it, paired on seeds, with its 95% interval.
+    """Per outcome and portfolio: the mean and, with a baseline, the mean reduction; 95% intervals.
+
+    The mean is over finished runs, with its 95% interval; with a baseline, the mean reduction
+    against it is paired on seeds, with its 95% interval.
 
     Intervals are Student t over design blocks: each block's mean over its points and
     replicates is one independent draw (a block's runs share seeds and, with replicates,
     parameters, so a t interval over runs would be too narrow).
     """
-    size = _block_size(manifest)
+    size = design_block_size(manifest)
     has_baseline = DO_NOTHING in manifest["portfolios"]
     others = [p for p in manifest["portfolios"] if p != DO_NOTHING]
     rows = []
@@ -423,8 +440,6 @@ def key_outcomes(ok: pd.DataFrame, manifest: dict) -> pd.DataFrame:
 
 def write_analysis(analysis: Analysis, out: Path, csv: bool = False) -> Path:
     """Write the tables and bar charts into ``out/analysis`` atomically."""
-    from vsim.results import atomic_dir, write_tables
-
     target = out / "analysis"
     with atomic_dir(target) as tmp:
         write_tables(analysis.tables, tmp, csv)
@@ -434,10 +449,11 @@ def write_analysis(analysis: Analysis, out: Path, csv: bool = False) -> Path:
 
 
 def _charts(analysis: Analysis, folder: Path) -> None:
+    # deferred: matplotlib with pyplot takes ~0.8 s to import; only the charts need it
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    matplotlib.use("Agg")  # no display: the charts are written to files
+    import matplotlib.pyplot as plt  # deferred, as above (after choosing the backend)
 
     indices = analysis.tables.get("indices")
     if indices is None or indices.empty:

@@ -7,14 +7,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from vsim.networks import TieRule, build_pool, form_ties, tie_group, tie_households
-from vsim.population import (RiskModel, World, assign_people, choose_gangs, cohort_size,
-                             households_table, initial_ages, make_households,
-                             make_neighbourhoods, make_places, pick_by_share, seed_involvement)
+from vsim.population import (
+    World,
+    assign_people,
+    choose_gangs,
+    cohort_size,
+    households_table,
+    initial_ages,
+    make_households,
+    make_neighbourhoods,
+    make_places,
+    pick_by_share,
+    seed_involvement,
+)
+from vsim.risk import RiskModel
 from vsim.rng import Streams, draws
 from vsim.scenario import Scenario
 from vsim.state import Lines, People, Pools, Ties
-from vsim.vocabulary import (AT_RISK, DAYS_PER_YEAR, INVOLVED, N_AGES, NONE, TIE_FAMILY,
-                             TIE_GANG)
+from vsim.vocabulary import AT_RISK, DAYS_PER_YEAR, INVOLVED, N_AGES, NONE, TIE_FAMILY, TIE_GANG
 
 # Spare slots beyond the starting population, for cohorts that enter before others leave.
 CAPACITY_MARGIN = 1.15

@@ -110,9 +110,12 @@ def incident_crime_cost(costs, robbery: np.ndarray, serious: np.ndarray,
 
 
 class ComparisonTracker(Observer):
-    """What a comparison needs from a run, read as it happens: each recorded step's
-    perpetrators (by permanent id, as at the offence) and the cost of its incidents, and the
-    friends of each participant on the step they enrol. ``summary`` is set when it finishes."""
+    """What a comparison needs from a run, read as it happens (an observer).
+
+    That is each recorded step's perpetrators (by permanent id, as at the offence) and the cost
+    of its incidents, and the friends of each participant on the step they enrol. ``summary``
+    is set when it finishes.
+    """
 
     def __init__(self, crime_costs, seed: int):
         self.crime_costs = crime_costs

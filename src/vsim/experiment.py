@@ -18,12 +18,21 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from vsim.fields import Section
-from vsim.loading import (MEMORY_HEADROOM, ScenarioError, check_memory,
-                          describe_validation_error, estimate_memory_bytes, load_scenario,
-                          machine_memory_bytes, parse_toml, scenario_from_dict, scenario_to_dict,
-                          set_dotted)
+from vsim.loading import (
+    MEMORY_HEADROOM,
+    ScenarioError,
+    check_memory,
+    estimate_memory_bytes,
+    load_scenario,
+    machine_memory_bytes,
+    parse_toml,
+    scenario_from_dict,
+    scenario_to_dict,
+    set_dotted,
+)
 from vsim.outcomes import DEPRECATED, RUN_OUTCOMES
 from vsim.scenario import Scenario
+from vsim.validation import describe_validation_error
 
 # A sweep above this is refused at validation: a factorial grid is built in memory, and a
 # million borough runs is ~500 core-hours (assumption: such designs belong on a cluster in parts).
@@ -151,11 +160,13 @@ class Experiment(Section):
             raise ValueError("portfolios: names must be unique and not 'baseline'")
         return self
 
-
     @model_validator(mode="before")
     @classmethod
     def _renamed_outcomes(cls, data):
-        """Old outcome names still work for one release, renamed with a note (DeprecationWarning)."""
+        """Rename old outcome names, with a note: they work for one release more.
+
+        The note is a DeprecationWarning.
+        """
         outcomes = data.get("outcomes") if isinstance(data, dict) else None
         if isinstance(outcomes, list | tuple) and any(o in DEPRECATED for o in outcomes):
             for old in (o for o in outcomes if o in DEPRECATED):
@@ -225,32 +236,39 @@ class LoadedExperiment:
                 f"{field} = '{relative}': {problem}" for problem in exc.problems]) from None
 
     def _check_paths(self) -> None:
-        """Every parameter path must name a scenario or intervention field; every portfolio
-        must validate at the corners of the design."""
+        """Check the parameters against the portfolios.
+
+        Every parameter path must name a scenario or intervention field; every portfolio must
+        validate at the corners of the design.
+        """
         if self.base is None:
             return
-        problems = []
         data = scenario_to_dict(self.base)
-        for k, par in enumerate(self.spec.parameters):
-            where = f"parameters[{k}].path: '{par.path}'"
-            label, rest = _intervention_path(par.path)
-            if label is None:
-                problem = _missing_field(data, par.path.split("."), "the scenario")
-            elif not rest:
-                problem = (f"names no field of the intervention: write "
-                           f"{INTERVENTIONS}.<label>.<field>")
-            else:
-                found = [iv for ivs in self.portfolios.values() for iv in ivs
-                         if _label(iv) == label]
-                if not found:
-                    labels = sorted({_label(iv) for ivs in self.portfolios.values()
-                                     for iv in ivs})
-                    problem = (f"no portfolio has an intervention labelled '{label}' (labels: "
-                               f"{', '.join(labels) or 'none'})")
-                else:
-                    problem = _missing_field(found[0], rest.split("."), f"'{label}'")
-            if problem:
-                problems.append(f"{where} {problem}")
+        problems = [f"parameters[{k}].path: '{par.path}' {problem}"
+                    for k, par in enumerate(self.spec.parameters)
+                    if (problem := self._path_problem(par.path, data))]
+        problems += self._ambiguous_labels()
+        if problems:
+            raise ScenarioError(str(self.source), problems)
+        self._check_corners()
+
+    def _path_problem(self, path: str, data: dict) -> str | None:
+        """Why a parameter path names no field of the scenario or its interventions, or None."""
+        label, rest = _intervention_path(path)
+        if label is None:
+            return _missing_field(data, path.split("."), "the scenario")
+        if not rest:
+            return f"names no field of the intervention: write {INTERVENTIONS}.<label>.<field>"
+        found = [iv for ivs in self.portfolios.values() for iv in ivs if _label(iv) == label]
+        if not found:
+            labels = sorted({_label(iv) for ivs in self.portfolios.values() for iv in ivs})
+            return (f"no portfolio has an intervention labelled '{label}' (labels: "
+                    f"{', '.join(labels) or 'none'})")
+        return _missing_field(found[0], rest.split("."), f"'{label}'")
+
+    def _ambiguous_labels(self) -> list[str]:
+        """Portfolios where a parameter's label names more than one intervention."""
+        problems = []
         for name, ivs in self.portfolios.items():
             labels = [_label(iv) for iv in ivs]
             twice = sorted({x for x in labels if labels.count(x) > 1})
@@ -258,8 +276,10 @@ class LoadedExperiment:
                              for p in self.spec.parameters):
                 problems.append(f"portfolios[{name}]: more than one intervention is labelled "
                                 f"{', '.join(twice)}; give each a distinct name to address it")
-        if problems:
-            raise ScenarioError(str(self.source), problems)
+        return problems
+
+    def _check_corners(self) -> None:
+        """Every portfolio must validate with all parameters at their low, then high, bounds."""
         for name in self.portfolios:
             for corner, bound in ((0.0, "low"), (1.0, "high")):
                 values = {p.path: p.scale(corner) for p in self.spec.parameters}
@@ -301,8 +321,11 @@ class LoadedExperiment:
                                  next(iter(self.portfolios)))
 
     def check_memory(self, jobs: int) -> None:
-        """Refuse a job count whose workers would not fit in memory together: each holds
-        the Python stack and compiled kernels plus one run at the design's largest corner."""
+        """Refuse a job count whose workers would not fit in memory together.
+
+        Each worker holds the Python stack and compiled kernels plus one run at the design's
+        largest corner.
+        """
         largest = self.largest_scenario()
         if largest is None:
             return
@@ -328,8 +351,10 @@ def _blame_bound(problem: str, parameters, bound: str) -> str:
 
 
 def _resolved(scenario: Scenario) -> list[dict]:
-    """A scenario's interventions with every field written out (family defaults included), so
-    a parameter can be set on any of them without losing the family's other defaults."""
+    """A scenario's interventions with every field written out (family defaults included).
+
+    A parameter can then be set on any of them without losing the family's other defaults.
+    """
     return [iv.model_dump(mode="json", exclude_none=True) for iv in scenario.interventions]
 
 
@@ -339,8 +364,12 @@ def _label(intervention: dict) -> str:
 
 
 def _intervention_path(path: str) -> tuple[str | None, str]:
-    """('mentoring', 'effects.rel_perpetration') for 'interventions.mentoring.effects.
-    rel_perpetration'; (None, path) for a path into the rest of the scenario."""
+    """Split a parameter path into an intervention label and the path inside it.
+
+    ('mentoring', 'effects.rel_perpetration') for
+    'interventions.mentoring.effects.rel_perpetration'; (None, path) for a path into the rest
+    of the scenario.
+    """
     parts = path.split(".")
     if parts[0] != INTERVENTIONS or len(parts) < 2:
         return None, path
@@ -382,8 +411,11 @@ def load_experiment(path: str | os.PathLike) -> LoadedExperiment:
 
 
 def block_size(method: str, second_order: bool, n_parameters: int) -> int:
-    """Sample points that form one unit of a design: a Morris trajectory (k + 1 points), a
-    Saltelli block (A, the k AB matrices, [the k BA,] B: k + 2 or 2k + 2), or one point."""
+    """Sample points that form one unit of a design.
+
+    A Morris trajectory (k + 1 points), a Saltelli block (A, the k AB matrices, [the k BA,] B:
+    k + 2 or 2k + 2), or one point.
+    """
     if method == "morris":
         return n_parameters + 1
     if method == "sobol":

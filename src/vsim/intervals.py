@@ -102,9 +102,12 @@ def ratio_interval(num, den, confidence: float = CONFIDENCE) -> tuple[float, flo
 
 
 def block_interval(values: pd.Series, size: int) -> tuple[float, float, float, int]:
-    """(mean, low, high, blocks): the mean of per-point values and its 95% Student t interval
-    over design blocks of ``size`` points (the independent units: a block's points share their
-    seeds). The mean is that of the block means (the point mean for complete blocks)."""
+    """(mean, low, high, blocks): the mean of per-point values and its 95% interval by blocks.
+
+    The interval is Student t over design blocks of ``size`` points (the independent units: a
+    block's points share their seeds). The mean is that of the block means (the point mean for
+    complete blocks).
+    """
     values = values.dropna()
     if values.empty:
         return math.nan, math.nan, math.nan, 0

@@ -1,5 +1,7 @@
-"""ViolenceModel: the Mesa model that owns the state, runs the processes in order and is the
-one place a run is stepped."""
+"""ViolenceModel: the Mesa model that owns the state and runs the processes in order.
+
+It is the one place a run is stepped: every way of running vsim goes through it.
+"""
 
 from __future__ import annotations
 
@@ -31,11 +33,13 @@ from vsim.processes.rewiring import Rewiring
 from vsim.processes.victimisation import Victimisation
 from vsim.processes.weapon_carrying import WeaponCarrying
 from vsim.recorder import MesaCollector, Recorder
+from vsim.results import Results, collect_results
 from vsim.rng import Streams
 from vsim.scenario import Scenario
 from vsim.state import Incidents
 
 SEED_MAX = 2**63 - 1  # the range of a scenario's seed
+OBSERVERS = "observers (recording)"  # the key of the observers' time in phase_seconds
 
 
 class ViolenceModel(mesa.Model):
@@ -113,7 +117,8 @@ class ViolenceModel(mesa.Model):
         self.processes = [cls(self) for cls in self.PLAN]
         self.lines_agents = [CountyLine(self, i) for i in range(self.lines.active.shape[0])]
         self.place_agents = [Place(self, i) for i in range(self.world.places.kind.shape[0])]
-        self.phase_seconds = {proc.name: 0.0 for proc in self.processes}
+        # seconds spent in each process, and in the observers (recording), since construction
+        self.phase_seconds = {**{proc.name: 0.0 for proc in self.processes}, OBSERVERS: 0.0}
 
     # ------------------------------------------------------------------ time
     @property
@@ -137,9 +142,12 @@ class ViolenceModel(mesa.Model):
         self._advance()
 
     def _advance(self) -> None:
-        """The one place the clock moves: every enabled process in PLAN order, then every
-        observer is told the step is done. Steps past the horizon are allowed (``running``
-        is False from the horizon on) and recorded in ``recorder.latest`` only."""
+        """Move the clock one step: the one place it moves.
+
+        Every enabled process runs in PLAN order, then every observer is told the step is
+        done. Steps past the horizon are allowed (``running`` is False from the horizon on)
+        and recorded in ``recorder.latest`` only.
+        """
         self.events.clear()
         self.incidents = self.incident_buffer.first(0)
         self.possession_by_nbhd.fill(0)
@@ -150,8 +158,10 @@ class ViolenceModel(mesa.Model):
                 self.phase_seconds[proc.name] += time.perf_counter() - started
         self.t += 1
         self.running = self.t < self.total_steps
+        started = time.perf_counter()
         for observer in self.observers:
             observer.after_step(self, self.t - 1)
+        self.phase_seconds[OBSERVERS] += time.perf_counter() - started
 
     def run(self, observers: Iterable[Observer] = (),
             progress: Callable[[int, int], None] | None = None):
@@ -178,12 +188,8 @@ class ViolenceModel(mesa.Model):
             for observer in self.observers:
                 observer.finish(self)
 
-    def results(self):
+    def results(self) -> Results:
         """The run's tables so far (:class:`vsim.results.Results`)."""
-        # Imported here: pandas and pyarrow, which the tables need, take ~0.5 s to import and
-        # sweep workers never build tables.
-        from vsim.results import collect_results
-
         return collect_results(self)
 
     # ------------------------------------------------------------------ plan
@@ -225,8 +231,10 @@ class ViolenceModel(mesa.Model):
 
 
 def _seed(scenario: Scenario, seed: int | None, rng: Any) -> int:
-    """The root seed: ``seed``, else Mesa's ``rng`` (an integer, or a numpy Generator asked for
-    one), else the scenario's."""
+    """The root seed: ``seed``, else Mesa's ``rng``, else the scenario's.
+
+    ``rng`` may be an integer or a numpy Generator, which is asked for one.
+    """
     if seed is not None and rng is not None:
         raise ValueError("give seed or rng, not both (as mesa.Model)")
     if rng is not None:

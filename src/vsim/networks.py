@@ -210,8 +210,9 @@ def form_ties(order: np.ndarray, people, ties, pools, rule: TieRule, key, step: 
 
 def repair_ties(start: int, people, ties, pools, rule: TieRule, key, step: int,
                 tries: int) -> int:
-    """Repair: everyone below target makes ``tries`` attempts, visiting slots from ``start``
-    round the table (so no slot range is favoured).
+    """Repair: everyone below target makes ``tries`` attempts to befriend someone.
+
+    Slots are visited from ``start`` round the table, so no slot range is favoured.
 
     A candidate may accept one friend beyond their target: with strict targets most people
     asked are already full and most attempts fail, week after week. Returns ties added.

@@ -27,8 +27,10 @@ class Observer:
         """Called once, when the observer is attached (before any step it will see)."""
 
     def after_step(self, model: ViolenceModel, t: int) -> None:
-        """Called after every step; ``t`` is the step just done (0 = the first burn-in step;
-        recorded steps are those with ``t >= model.n_burn_in``)."""
+        """Called after every step; ``t`` is the step just done.
+
+        ``t`` = 0 is the first burn-in step; recorded steps have ``t >= model.n_burn_in``.
+        """
 
     def finish(self, model: ViolenceModel) -> None:
         """Called once when :meth:`ViolenceModel.run` ends."""

@@ -202,8 +202,10 @@ class UnknownOutcome(KeyError):
 
 
 def outcome(name: str, among: dict[str, Outcome] | None = None) -> Outcome:
-    """The declared outcome ``name`` (of ``among``, default every table); UnknownOutcome if
-    there is none, naming the closest declared names."""
+    """The declared outcome ``name``, or UnknownOutcome naming the closest declared names.
+
+    ``among`` is the table to look in (default: every table).
+    """
     table = _EVERY if among is None else among
     try:
         return table[name]

@@ -39,8 +39,11 @@ def monthly_bands(timeseries: pd.DataFrame) -> pd.DataFrame:
 
 
 def averted_bands(timeseries: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """Per scenario and month: incidents averted against the baseline on the same seed
-    (paired), mean over replicates and its 95% interval."""
+    """Per scenario and month: incidents averted against the baseline, with a 95% interval.
+
+    Averted incidents are paired on the same seed; the mean is over replicates, with its 95%
+    interval.
+    """
     ts = timeseries.assign(month=timeseries["date"].dt.to_period("M").dt.to_timestamp())
     per_rep = (ts.groupby(["scenario", "month", "replicate"], sort=True)["incidents"].sum()
                .reset_index())
@@ -64,9 +67,12 @@ def monthly_bands_from(per_rep: pd.DataFrame) -> pd.DataFrame:
 
 def incidents_over_time(timeseries: pd.DataFrame, labels: list[str], path: Path,
                         title: str = "Incidents per month") -> Path:
-    """Mean incidents per month with the 95% interval of the mean, one line per scenario
-    (top), and incidents averted against the baseline on the same seeds (bottom: the paired
-    difference, whose interval is narrow thanks to common random numbers)."""
+    """Plot incidents per month of each scenario (top), and those averted (bottom).
+
+    The top panel shows mean incidents per month with the 95% interval of the mean, one line
+    per scenario; the bottom one incidents averted against the baseline on the same seeds
+    (the paired difference, whose interval is narrow thanks to common random numbers).
+    """
     bands = monthly_bands(timeseries)
     fig = _figure(8.0, 6.5)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))

@@ -14,12 +14,11 @@ from statistics import NormalDist
 
 import numpy as np
 
+from vsim.risk import RiskModel
 from vsim.rng import Streams, draws
 from vsim.scenario import Scenario
 from vsim.state import NEVER, Households, People, Places
-from vsim.vocabulary import (AT_RISK, DAYS_PER_YEAR, ENTRENCHED, INVOLVED,
-                             NEIGHBOURHOOD_DEPRIVATION, NONE, RISK_FACTORS,
-                             VISIBLE_RISK_FACTORS)
+from vsim.vocabulary import AT_RISK, DAYS_PER_YEAR, ENTRENCHED, INVOLVED, NONE
 
 _PHI_INV = NormalDist().inv_cdf
 # Shares of school-age pupils attending a school in their own neighbourhood. Assumption.
@@ -105,114 +104,17 @@ def draw_household_factors(scenario: Scenario, streams: Streams, hh_ids: np.ndar
     return latent, low_family.astype(np.uint8), abuse.astype(np.uint8)
 
 
-# Exploitation vulnerability v_i = exp(Σ c·x): the factors DESIGN §4a names, with weights that
-# are assumptions (no source gives them), summed in this order.
-VULNERABILITY = (("missing", 1.0), ("excluded", 0.5), ("ace", 0.2),
-                 ("low_family_functioning", 0.5), ("trusted_adult", -0.7))
-# Weight of missing episodes in the partnership's visible risk score (assumption: a strong
-# flag), after the factors of vsim.vocabulary.VISIBLE_RISK_FACTORS.
-VISIBLE_MISSING = math.log(4.0)
+def _draw_risk_factors(people: People, slots: np.ndarray, pids: np.ndarray,
+                       scenario: Scenario, streams: Streams, world: World,
+                       household: np.ndarray, dep: np.ndarray) -> None:
+    """Risk and protective factors of new young people, correlated through a Gaussian copula.
 
-
-class RiskModel:
-    """Risk scores β·x and vulnerability from the scenario's coefficients, derived once.
-
-    Scores are relative to a young person of national average risk
-    (:meth:`national_offset`), so h0 and the background entry rate are rates for an average
-    young person, and a more deprived or adverse area comes out with more violence.
+    Each factor is a threshold on a latent score: shared adversity (a household part and a
+    personal part), deprivation of the neighbourhood (``dep``) and noise (DESIGN §3).
     """
-
-    def __init__(self, scenario: Scenario, nbhd_deprivation: np.ndarray):
-        self.on = bool(scenario.processes.risk_factors)
-        b = scenario.propensity
-        self.coefficients = {factor: float(getattr(b, name))
-                             for factor, name in RISK_FACTORS.items()}
-        self.deprivation = nbhd_deprivation
-        self.offset = self.national_offset(scenario) if self.on else 0.0
-
-    def national_offset(self, scenario: Scenario) -> float:
-        """log E[exp(β·x)] for a young person in England, taking factors as independent.
-
-        ACE counts are taken at the means of the 1–3 (2) and 4+ (about 5.2) groups that
-        :func:`assign_people` draws; deprivation is N(0, 1) nationally.
-        """
-        rf, pop, b = scenario.risk_factors, scenario.population, self.coefficients
-        p_ace13 = rf.p_ace_any - rf.p_ace_4plus
-        product = ((1 - rf.p_ace_any) + p_ace13 * math.exp(2.0 * b["ace"])
-                   + rf.p_ace_4plus * math.exp(5.2 * b["ace"]))
-        # ETE engagement: in school to 16, then 1 − NEET (age-band weighted, roughly 60/40).
-        prevalence = {"low_family_functioning": rf.p_low_family_functioning,
-                      "excluded": rf.p_excluded, "mental_health": rf.p_mental_health,
-                      "substance_use": rf.p_substance_use, "male": pop.p_male,
-                      "trusted_adult": rf.p_trusted_adult,
-                      "engaged_ete": 1.0 - 0.4 * (0.5 * pop.p_neet_16_18
-                                                  + 0.5 * pop.p_neet_19_24),
-                      "positive_activities": rf.p_positive_activities}
-        for factor in RISK_FACTORS:
-            if factor not in ("ace", NEIGHBOURHOOD_DEPRIVATION):
-                p = prevalence[factor]
-                product *= 1.0 - p + p * math.exp(b[factor])
-        product *= math.exp(0.5 * b[NEIGHBOURHOOD_DEPRIVATION] ** 2)
-        return math.log(product)
-
-    def score(self, people: People, slots: np.ndarray) -> np.ndarray:
-        """β·x of DESIGN §4a for the given slots, relative to national average risk."""
-        if not self.on:
-            return np.zeros(slots.shape[0], np.float32)
-        total = None
-        for factor, coef in self.coefficients.items():
-            x = (self.deprivation[people.neighbourhood[slots]]
-                 if factor == NEIGHBOURHOOD_DEPRIVATION else getattr(people, factor)[slots])
-            total = coef * x if total is None else total + coef * x
-        return (total - self.offset).astype(np.float32)
-
-    def vulnerability(self, people: People, slots: np.ndarray) -> np.ndarray:
-        """v_i of DESIGN §4a (:data:`VULNERABILITY`)."""
-        if not self.on:
-            return np.ones(slots.shape[0], np.float32)
-        log_v = None
-        for factor, weight in VULNERABILITY:
-            term = weight * getattr(people, factor)[slots]
-            log_v = term if log_v is None else log_v + term
-        return np.exp(log_v).astype(np.float32)
-
-    def refresh(self, people: People, slots: np.ndarray) -> None:
-        """Recompute risk score and vulnerability after factors change."""
-        people.risk_score[slots] = self.score(people, slots)
-        people.risk_rr[slots] = np.exp(people.risk_score[slots])
-        people.vulnerability[slots] = self.vulnerability(people, slots)
-
-    def visible(self, people: People, slots: np.ndarray, share: float, key) -> np.ndarray:
-        """The risk score a partnership sees: each factor of each person is visible with
-        probability ``share`` (fixed per person and factor), plus involvement and records."""
-        pids = people.pid[slots]
-        score = np.zeros(slots.size)
-        terms = [(self.coefficients[f], getattr(people, f)) for f in VISIBLE_RISK_FACTORS]
-        terms.append((VISIBLE_MISSING, people.missing))
-        for k, (coef, arr) in enumerate(terms):
-            seen = draws(key, 0, pids, 100 + k) < share
-            score += coef * arr[slots] * seen
-        # Involvement and police records are what partners see most (assumption).
-        score += 1.0 * people.level[slots] + 0.5 * (people.record[slots] > 0)
-        return score
-
-
-def assign_people(people: People, slots: np.ndarray, pids: np.ndarray, ages: np.ndarray,
-                  scenario: Scenario, streams: Streams, world: World, household: np.ndarray,
-                  risk: RiskModel) -> None:
-    """Fill the given slots with new young people (initial population or a new cohort)."""
     rf = scenario.risk_factors
     p = people
-    p.alive[slots] = 1
-    p.pid[slots] = pids
-    p.age_days[slots] = ages
-    p.household[slots] = household
     hh = world.households
-    nbhd = hh.neighbourhood[household]
-    p.neighbourhood[slots] = nbhd
-    p.male[slots] = _uniform(streams["create_sex"], pids, 0) < scenario.population.p_male
-    dep = world.nbhd_deprivation[nbhd]
-
     # Correlated risk factors: latent = household part + personal part (DESIGN §3).
     hh_latent, _, _ = draw_household_factors(scenario, streams, household.astype(np.int64), dep)
     adversity = math.sqrt(0.5) * hh_latent + math.sqrt(0.5) * _normals(
@@ -247,6 +149,26 @@ def assign_people(people: People, slots: np.ndarray, pids: np.ndarray, ages: np.
                           ("positive_activities", rf.p_positive_activities, 1)):
         z = -half * adversity + math.sqrt(1 - half * half) * _normals(keyp, pids, k) - c * dep
         getattr(p, name)[slots] = ((z > _thresholds(prev, c)) & on).astype(np.uint8)
+
+
+
+def assign_people(people: People, slots: np.ndarray, pids: np.ndarray, ages: np.ndarray,
+                  scenario: Scenario, streams: Streams, world: World, household: np.ndarray,
+                  risk: RiskModel) -> None:
+    """Fill the given slots with new young people (initial population or a new cohort)."""
+    on = scenario.processes.risk_factors
+    p = people
+    p.alive[slots] = 1
+    p.pid[slots] = pids
+    p.age_days[slots] = ages
+    p.household[slots] = household
+    hh = world.households
+    nbhd = hh.neighbourhood[household]
+    p.neighbourhood[slots] = nbhd
+    p.male[slots] = _uniform(streams["create_sex"], pids, 0) < scenario.population.p_male
+    dep = world.nbhd_deprivation[nbhd]
+
+    _draw_risk_factors(people, slots, pids, scenario, streams, world, household, dep)
 
     set_schooling(people, slots, scenario, streams, world)
     _assign_places(people, slots, pids, scenario, streams, world)
@@ -378,8 +300,10 @@ def poisson_quantile(u: np.ndarray, lam: float) -> np.ndarray:
 
 def make_households(scenario: Scenario, nbhd_of_person: np.ndarray, n_nbhd: int,
                     streams: Streams):
-    """Group each neighbourhood's young people into households of mean size m (one plus a
-    Poisson number of siblings)."""
+    """Group each neighbourhood's young people into households of mean size m.
+
+    A household has one young person plus a Poisson number of siblings.
+    """
     m = scenario.population.young_people_per_household
     key = streams["create_household_size"]
     household = np.empty(nbhd_of_person.shape[0], np.int64)

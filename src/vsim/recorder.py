@@ -17,8 +17,7 @@ import numpy as np
 from numba import njit
 
 from vsim.observers import Observer
-from vsim.outcomes import (EVENTS, INCIDENT_COUNTS, MAIN, NEIGHBOURHOOD_COUNTS, RUN_OUTCOMES,
-                           STOCKS)
+from vsim.outcomes import EVENTS, INCIDENT_COUNTS, MAIN, NEIGHBOURHOOD_COUNTS, RUN_OUTCOMES, STOCKS
 
 STOCK_NAMES = tuple(STOCKS)
 
@@ -71,8 +70,11 @@ def incident_counts(incidents) -> dict[str, float]:
 
 
 def neighbourhood_counts(incidents, possession_by_nbhd: np.ndarray) -> np.ndarray:
-    """[neighbourhood, NEIGHBOURHOOD_COUNTS] of a step: an incident counts where its place is,
-    or at the perpetrator's home when it happened in private or elsewhere."""
+    """A step's counts [neighbourhood, NEIGHBOURHOOD_COUNTS].
+
+    An incident counts where its place is, or at the perpetrator's home when it happened in
+    private or elsewhere.
+    """
     g = incidents.neighbourhood
     rec = incidents.recorded.astype(bool)
     rob = incidents.robbery.astype(bool)
@@ -113,8 +115,11 @@ class Recorder(Observer):
         self.latest.update(count_stocks(model.people, model.lines, model.t))
 
     def after_step(self, model, t: int) -> None:
-        """Record step ``t`` if it is past the burn-in (rows beyond the horizon only update
-        ``latest``); after the burn-in's last step, ``latest`` is the state at the start."""
+        """Record step ``t`` if it is past the burn-in.
+
+        Rows beyond the horizon only update ``latest``; after the burn-in's last step,
+        ``latest`` is the state at the start.
+        """
         row = t - model.n_burn_in
         if row < 0:
             if row == -1:
@@ -193,8 +198,10 @@ def _date(model) -> str:
 
 
 class MesaCollector(Observer):
-    """Feeds ``model.datacollector`` (Mesa's DataCollector) the main outcomes: once at the
-    scenario start (Mesa's step 0) and after every recorded step."""
+    """Feeds ``model.datacollector`` (Mesa's DataCollector) the main outcomes.
+
+    It collects once at the scenario start (Mesa's step 0) and after every recorded step.
+    """
 
     def __init__(self):
         reporters = {"date": _date, **{name: partial(_latest, name) for name in MAIN}}

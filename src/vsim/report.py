@@ -8,15 +8,29 @@ plots, and the provenance (seeds, versions, scenario hashes).
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import json
 import math
+import tomllib
 from pathlib import Path
 
 import pandas as pd
 
+from vsim.analysis import (
+    DO_NOTHING,
+    check_sweep_folder,
+    design_block_size,
+    key_outcomes,
+    load_manifest,
+    paired_reductions,
+    read_design,
+)
 from vsim.loading import ScenarioError
+from vsim.results import write_atomic
+from vsim.sweep import RUNS, finished, results_table
+from vsim.tables import summary_table
 
 MAX_ROWS = 60
 STYLE = """
@@ -82,10 +96,11 @@ def _png(path_or_fig) -> str:
 
 
 def _run_figures(folder: Path) -> list[str]:
+    # deferred: matplotlib with pyplot takes ~0.8 s to import; only a report's figures need it
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    matplotlib.use("Agg")  # no display: the figures are embedded as PNG
+    import matplotlib.pyplot as plt  # deferred, as above (after choosing the backend)
 
     steps = _table("steps", folder)
     out = []
@@ -128,8 +143,6 @@ def build_report(folder: Path) -> str:
 
 
 def _run_sections(folder: Path) -> list[str]:
-    from vsim.tables import summary_table
-
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     steps = _table("steps", folder)
     scenario_text = (folder / "scenario.toml").read_text(encoding="utf-8")
@@ -151,8 +164,6 @@ def _run_sections(folder: Path) -> list[str]:
 
 
 def _residents(scenario_text: str) -> int:
-    import tomllib
-
     return int(tomllib.loads(scenario_text).get("area", {}).get("residents", 1))
 
 
@@ -175,8 +186,6 @@ def _compare_sections(folder: Path) -> list[str]:
 
 
 def _sweep_sections(folder: Path) -> list[str]:
-    from vsim.analysis import _block_size, check_sweep_folder, load_manifest, read_design
-
     check_sweep_folder(folder)
     manifest = load_manifest(folder)
     design = read_design(folder, manifest)
@@ -184,7 +193,7 @@ def _sweep_sections(folder: Path) -> list[str]:
     runs = _sweep_runs(folder, manifest)
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
     failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
-    size = _block_size(manifest)
+    size = design_block_size(manifest)
     method = manifest["design"]["method"]
     unit = {"morris": "Morris trajectory", "sobol": "Saltelli block"}.get(method, "sample point")
     parts = ["<h2>Design</h2>",
@@ -214,16 +223,14 @@ def _text(path: Path) -> str:
 
 
 def _sha256(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _sweep_runs(folder: Path, manifest: dict) -> pd.DataFrame:
-    """The experiments table: runs.parquet when it is up to date (as many rows as run files,
-    none of them newer: a sweep rewrites it only when it ends), else read from the run files."""
-    from vsim.sweep import RUNS, results_table
+    """The experiments table: runs.parquet when it is up to date, else read from the run files.
 
+    Up to date: as many rows as run files, none of them newer (a sweep rewrites it only at its end).
+    """
     table = folder / "runs.parquet"
     if table.exists():
         need = {"sample", "portfolio", "replicate", "seed", "status", *manifest["outcomes"]}
@@ -239,8 +246,6 @@ def _sweep_runs(folder: Path, manifest: dict) -> pd.DataFrame:
 
 
 def _parameters_table(experiment_text: str, manifest: dict, design: pd.DataFrame):
-    import tomllib
-
     try:
         declared = {p.get("path"): p for p in tomllib.loads(experiment_text).get(
             "parameters", []) if isinstance(p, dict)}
@@ -308,8 +313,6 @@ def _with_interval(mean, low, high) -> str:
 
 def _key_outcome_sections(ok: pd.DataFrame, manifest: dict, size: int,
                           incomplete: bool) -> list[str]:
-    from vsim.analysis import DO_NOTHING, key_outcomes
-
     parts = ["<h2>Key outcomes (95% intervals)</h2>"]
     if not len(ok):
         return parts + ["<p class='note'>No finished runs yet.</p>"]
@@ -354,12 +357,13 @@ def _key_outcome_sections(ok: pd.DataFrame, manifest: dict, size: int,
 
 
 def _reduction_figure(ok: pd.DataFrame, manifest: dict) -> str | None:
-    """Box plots, one value per sample point (replicate-averaged): each portfolio's reduction
-    against the baseline, or each portfolio's outcome when there is no baseline."""
+    """Box plots, one value per sample point (replicate-averaged), one box per portfolio.
+
+    Each box is a portfolio's reduction against the baseline, or its outcome without a baseline.
+    """
+    # deferred: matplotlib takes ~0.35 s to import; only a report's figures need it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-
-    from vsim.analysis import DO_NOTHING, paired_reductions
 
     outcomes = [o for o in manifest["outcomes"] if o in ok.columns]
     others = [p for p in manifest["portfolios"] if p != DO_NOTHING]
@@ -478,8 +482,6 @@ def _version_sections(folder: Path, manifest: dict, runs: pd.DataFrame) -> list[
 
 def _run_versions(folder: Path, runs: pd.DataFrame) -> list[str]:
     """Each run's versions as canonical JSON text (empty if the runs did not record them)."""
-    from vsim.sweep import finished
-
     columns = [c for c in runs.columns if str(c).startswith("version:")]
     if columns:  # runs.parquet: one version:<package> column per package
         return [json.dumps({c.removeprefix("version:"): v for c, v in row.items()
@@ -492,8 +494,6 @@ def _run_versions(folder: Path, runs: pd.DataFrame) -> list[str]:
 
 def write_report(folder: Path, output: Path | None = None) -> Path:
     """Write ``report.html`` (or ``output``) for the folder, atomically."""
-    from vsim.results import write_atomic
-
     text = build_report(folder)
     target = output or folder / "report.html"
     write_atomic(target, text.encode("utf-8"))

@@ -22,9 +22,14 @@ import pandas as pd
 
 from vsim.interventions import STATUS_NAMES
 from vsim.loading import scenario_hash, scenario_to_toml
-from vsim.tables import (monthly_frame, neighbourhood_frame, police_uk_long, steps_frame,
-                           summary_table)
 from vsim.scenario import Scenario
+from vsim.tables import (
+    monthly_frame,
+    neighbourhood_frame,
+    police_uk_long,
+    steps_frame,
+    summary_table,
+)
 from vsim.vocabulary import DAYS_PER_YEAR, LEVEL_NAMES
 
 DEPENDENCIES = ("mesa", "numpy", "numba", "pandas", "pydantic", "pyarrow", "networkx")
@@ -98,8 +103,10 @@ class Results:
 
 @contextlib.contextmanager
 def atomic_dir(target: Path):
-    """Yield a temporary folder beside ``target``; on success it replaces ``target`` whole,
-    on any failure (or interruption) it is removed and ``target`` is left as it was."""
+    """Yield a temporary folder beside ``target`` that replaces ``target`` whole on success.
+
+    On any failure (or interruption) it is removed and ``target`` is left as it was.
+    """
     tmp = temp_dir_beside(target)
     try:
         yield tmp
@@ -119,8 +126,10 @@ def write_tables(frames: dict[str, pd.DataFrame], folder: Path, csv: bool) -> No
 
 
 def temp_dir_beside(target: Path) -> Path:
-    """A new temporary folder next to ``target`` (same file system, so renaming is atomic),
-    readable like any other folder (mkdtemp alone makes it private)."""
+    """A new temporary folder next to ``target`` (same file system, so renaming is atomic).
+
+    It is readable like any other folder (mkdtemp alone makes it private).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     os.chmod(tmp, 0o777 & ~_umask())

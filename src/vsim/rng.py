@@ -96,11 +96,14 @@ class Streams:
         try:
             return self._keys[name]
         except KeyError:
-            raise KeyError(f"unknown random stream {name!r}; declared streams: {self.NAMES}") from None
+            raise KeyError(f"unknown random stream {name!r}; declared streams: "
+                           f"{self.NAMES}") from None
 
     def keys(self, keys_type):
-        """A named tuple of ``keys_type`` holding the key of each stream it names (a process's
-        streams, passed to its kernels whole)."""
+        """The keys of the streams ``keys_type`` names, as that named tuple.
+
+        A process's streams are passed to its kernels whole.
+        """
         return keys_type(*(self[name] for name in keys_type._fields))
 
     def named(self, name: str) -> np.uint64:

@@ -61,8 +61,11 @@ PERSON_FIELDS = {
 
 
 class People(namedtuple("People", [*PERSON_FIELDS, "modifiers"])):
-    """Per-person arrays (length = capacity) and ``modifiers[k, slot]``, the intervention
-    multipliers of :data:`vsim.vocabulary.MODIFIERS`, reset to 1 each step."""
+    """Per-person arrays (length = capacity) and the intervention modifiers.
+
+    ``modifiers[k, slot]`` holds the multipliers of :data:`vsim.vocabulary.MODIFIERS`, reset
+    to 1 each step.
+    """
 
     __slots__ = ()
 

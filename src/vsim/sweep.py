@@ -1,5 +1,4 @@
-"""Sweeps: run an experiment's design in parallel (local worker processes, or a Dask cluster),
-durably.
+"""Sweeps: run an experiment's design in parallel, durably, on local workers or a Dask cluster.
 
 Every run is a pure function of (scenario, seed) returning a small dict of outcomes
 (:func:`run_one`). The driver writes each finished run atomically to ``DIR/runs/NNNNNNN.json``
@@ -13,6 +12,7 @@ table) is rewritten at the end of every sweep.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import io
 import itertools
@@ -20,7 +20,6 @@ import json
 import math
 import numbers
 import os
-import pickle
 import re
 import time
 import traceback
@@ -29,10 +28,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed, parallel_config
+from joblib.externals.loky.process_executor import BrokenProcessPool
 
 from vsim.experiment import OUTCOMES, LoadedExperiment, block_size, run_seed
-from vsim.loading import (ScenarioError, scenario_from_dict, scenario_hash, scenario_to_dict,
-                          scenario_to_toml)
+from vsim.isolation import call_in_child, check_address, connect, how_it_stopped
+from vsim.loading import (
+    ScenarioError,
+    scenario_from_dict,
+    scenario_hash,
+    scenario_to_dict,
+    scenario_to_toml,
+)
 from vsim.model import ViolenceModel
 from vsim.recorder import RunTotals
 from vsim.results import versions, write_atomic
@@ -53,14 +60,15 @@ def unit_design(exp: LoadedExperiment) -> np.ndarray:
                "bounds": [[0.0, 1.0]] * k}
     d = spec.design
     seed = spec.root_seed % (2**31)
+    # deferred: SALib pulls scipy.stats (~1 s); sweep workers and factorial grids never sample
     if d.method == "morris":
         from SALib.sample import morris
         return morris.sample(problem, N=d.samples, num_levels=d.levels, seed=seed)
     if d.method == "sobol":
-        from SALib.sample import sobol
+        from SALib.sample import sobol  # deferred, as above
         return sobol.sample(problem, d.samples, calc_second_order=d.second_order, seed=seed)
     if d.method == "latin_hypercube":
-        from SALib.sample import latin
+        from SALib.sample import latin  # deferred, as above
         return latin.sample(problem, d.samples, seed=seed)
     grid = np.linspace(0.0, 1.0, d.levels)
     return np.array(list(itertools.product(grid, repeat=k)), float)
@@ -291,9 +299,12 @@ def _check_versions(out: Path, old: dict) -> None:
 
 
 def _scenario_files(exp: LoadedExperiment) -> tuple[dict[str, str], dict]:
-    """The resolved scenarios a sweep folder keeps (vsim model only): the base, and each
-    portfolio at the centre of the design, as ``{relative path: TOML text}``, plus the listing
-    ``{"base": path, "portfolios": {name: path}}`` for the manifest."""
+    """The resolved scenarios a sweep folder keeps (vsim model only), and their listing.
+
+    The scenarios are the base, and each portfolio at the centre of the design, as
+    ``{relative path: TOML text}``; the listing ``{"base": path, "portfolios": {name: path}}``
+    goes into the manifest.
+    """
     if exp.base is None:
         return {}, {}
     centre = {p.path: p.scale(0.5) for p in exp.spec.parameters}
@@ -319,8 +330,6 @@ def _parquet(table: pd.DataFrame) -> bytes:
 
 
 def _fingerprint(exp: LoadedExperiment, unit: np.ndarray) -> str:
-    import hashlib
-
     h = hashlib.sha256()
     h.update(b"seeds per design block")  # the seed scheme: older folders are not resumed
     h.update(exp.spec.model_dump_json().encode())
@@ -332,9 +341,11 @@ def _fingerprint(exp: LoadedExperiment, unit: np.ndarray) -> str:
 
 
 def status(out: Path) -> dict:
-    """How far a sweep folder is: runs, finished (recorded: ok or failed), ok, failed, missing
-    (never recorded) and remaining (what running the same command again runs: the missing
-    and the failed)."""
+    """How far a sweep folder is: runs, finished, ok, failed, missing and remaining.
+
+    Finished runs are those recorded (ok or failed); missing ones were never recorded; the
+    remaining are what running the same command again runs: the missing and the failed.
+    """
     manifest = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     done = {i: r for i, r in finished(out).items() if i < manifest["runs"]}
     ok = sum(1 for r in done.values() if r["status"] == "ok")
@@ -346,60 +357,37 @@ def status(out: Path) -> dict:
 # ------------------------------------------------------------------------------------ drive
 def execute(exp: LoadedExperiment, out: Path, jobs: int = -1, scheduler: str | None = None,
             progress=None, isolate: bool = True) -> dict:
-    """Run every run not yet ok (missing or failed), write each as it arrives, then rewrite
-    ``runs.parquet``. Returns the status.
+    """Run every run not yet ok (missing or failed), write each as it arrives, return the status.
 
-    Runs are spread by joblib: its loky process pool over ``jobs`` local workers, or joblib's
-    Dask backend on the cluster at ``scheduler`` ('local': a LocalCluster here). A run that
-    kills its process (the OOM killer, a crash in compiled code) is recorded as failed and the
-    sweep goes on: on a local pool, the first worker death switches the rest of the sweep to
-    making each run in a child process of its worker (:func:`run_isolated`), so the culprit
-    dies alone; on Dask (whose joblib backend never returns when a worker dies) and with one
-    job (runs in this process) every run is isolated from the start. Isolation costs ~8% of
-    a borough run (a fresh process's page faults), hence only when needed. Running the same
-    command again retries failed runs; ok runs are never recomputed.
+    ``runs.parquet`` is rewritten at the end. Runs are spread by joblib: its loky process pool
+    over ``jobs`` local workers, or joblib's Dask backend on the cluster at ``scheduler``
+    ('local': a LocalCluster here). A run that kills its process (the OOM killer, a crash in
+    compiled code) is recorded as failed and the sweep goes on: on a local pool, the first
+    worker death switches the rest of the sweep to making each run in a child process of its
+    worker (:func:`run_isolated`), so the culprit dies alone; on Dask (whose joblib backend
+    never returns when a worker dies) and with one job (runs in this process) every run is
+    isolated from the start. Isolation costs ~8% of a borough run (a fresh process's page
+    faults), hence only when needed. Running the same command again retries failed runs; ok
+    runs are never recomputed.
 
     The model is imported and the scheduler address checked and connected to before anything
     is written. ``progress(record, done, total)`` is called after each run is written.
     ``isolate=False`` never isolates: for test functions that take microseconds (a run that
     dies then takes its worker, or with one job this process, with it).
     """
-    from joblib import Parallel, delayed, parallel_config
-    from joblib.externals.loky.process_executor import BrokenProcessPool
-
     check_model(exp)
-    _check_address(scheduler)
+    check_address(scheduler)
     workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
     if scheduler is None or scheduler == "local":
         exp.check_memory(workers)  # refuse, with the figure, a job count that cannot fit
-    client, cluster = _connect(scheduler, jobs)
+    client, cluster = connect(scheduler, jobs, SCHEDULER_TIMEOUT)
     isolated = isolate and (client is not None or workers == 1)
     quiet_worker_recycling()
     try:
         all_tasks = prepare(exp, out)
         done = finished(out)
         todo = [t for t in all_tasks if done.get(t.index, {}).get("status") != "ok"]
-        written: set[int] = set()
-        config = (parallel_config(backend="dask") if client is not None
-                  else parallel_config(backend="loky", n_jobs=jobs))
-        while True:
-            left = [t for t in todo if t.index not in written]
-            function = run_isolated if isolated else run_one
-            try:
-                with config:
-                    runner = Parallel(n_jobs=-1 if client is not None else jobs,
-                                      return_as="generator_unordered")
-                    for record in runner(delayed(function)(t) for t in left):
-                        write_atomic(run_path(out, record["index"]),
-                                     (json.dumps(record, indent=1) + "\n").encode())
-                        written.add(record["index"])
-                        if progress is not None:
-                            progress(record, len(written), len(todo))
-                break
-            except BrokenProcessPool:  # joblib's TerminatedWorkerError: a run killed a worker
-                if isolated or not isolate:
-                    raise
-                isolated = True  # the runs not yet written are made again, each in a child
+        _run_all(todo, out, jobs, client is not None, isolate, isolated, progress)
     finally:
         if client is not None:
             client.close()
@@ -409,62 +397,53 @@ def execute(exp: LoadedExperiment, out: Path, jobs: int = -1, scheduler: str | N
     return status(out)
 
 
+def _run_all(todo: list[Task], out: Path, jobs: int, on_dask: bool, isolate: bool,
+             isolated: bool, progress) -> None:
+    """Make the runs ``todo`` (see :func:`execute`), writing each record as it arrives.
+
+    When a run kills a local worker (loky's pool breaks), the runs not yet written are made
+    again, each in a child process (:func:`run_isolated`), unless they already were or
+    ``isolate`` is False: then the error is raised.
+    """
+    written: set[int] = set()
+    config = (parallel_config(backend="dask") if on_dask
+              else parallel_config(backend="loky", n_jobs=jobs))
+    while True:
+        left = [t for t in todo if t.index not in written]
+        function = run_isolated if isolated else run_one
+        try:
+            with config:
+                runner = Parallel(n_jobs=-1 if on_dask else jobs,
+                                  return_as="generator_unordered")
+                for record in runner(delayed(function)(t) for t in left):
+                    write_atomic(run_path(out, record["index"]),
+                                 (json.dumps(record, indent=1) + "\n").encode())
+                    written.add(record["index"])
+                    if progress is not None:
+                        progress(record, len(written), len(todo))
+            break
+        except BrokenProcessPool:  # joblib's TerminatedWorkerError: a run killed a worker
+            if isolated or not isolate:
+                raise
+            isolated = True  # the runs not yet written are made again, each in a child
+
+
 def run_isolated(task: Task) -> dict:
-    """:func:`run_one` in a forked child process: if the run kills its process, the worker
-    survives and the run comes back as a failed record. Where fork is unavailable (Windows),
-    the run is made in the worker itself."""
+    """:func:`run_one` in a forked child process: a run that kills its process spares the worker.
+
+    If the run kills its process, the worker survives and the run comes back as a failed
+    record. Where fork is unavailable (Windows), the run is made in the worker itself.
+    """
     if not hasattr(os, "fork"):
         return run_one(task)
     if task.model != "vsim":
         _model_function(task.model)  # imported once in the worker, not in every child
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: run, send the record, leave without cleanup handlers
-        code = 0
-        try:
-            os.close(read)
-            _die_with_parent()
-            data = pickle.dumps(run_one(task))
-            with os.fdopen(write, "wb") as pipe:
-                pipe.write(data)
-        except BaseException:  # noqa: BLE001 - the parent reports a run with no record
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write)
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
-    _, status_code = os.waitpid(pid, 0)
-    if data:
-        return pickle.loads(data)
-    return _died(task, status_code)
-
-
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill this child if its worker dies (an interrupted sweep leaves
-    no orphan runs behind). Elsewhere a no-op."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    return call_in_child(run_one, task, functools.partial(_died, task))
 
 
 def _died(task: Task, status_code: int) -> dict:
     """The record of a run whose process stopped before returning anything."""
-    if os.WIFSIGNALED(status_code):
-        number = os.WTERMSIG(status_code)
-        try:
-            import signal
-            name = signal.Signals(number).name
-        except ValueError:
-            name = f"signal {number}"
-        how = f"was killed by {name}"
-    else:
-        how = f"exited with code {os.WEXITSTATUS(status_code)}"
+    how = how_it_stopped(status_code)
     return {"index": task.index, "sample": task.sample, "portfolio": task.portfolio,
             "replicate": task.replicate, "seed": task.seed, "parameters": task.values,
             "versions": _versions(), "status": "failed",
@@ -473,54 +452,17 @@ def _died(task: Task, status_code: int) -> dict:
             "traceback": "", "simulation_seconds": None, "seconds": None}
 
 
-_ADDRESS = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})")
-
-
-def _check_address(scheduler: str | None) -> None:
-    """Refuse a --scheduler that is neither 'local' nor tcp://HOST:PORT."""
-    if scheduler is None or scheduler == "local":
-        return
-    match = _ADDRESS.fullmatch(scheduler)
-    if not match or not 1 <= int(match[2]) <= 65535:
-        raise ScenarioError("--scheduler", [
-            f"--scheduler = {scheduler!r}: not a scheduler address; give tcp://HOST:PORT of a "
-            f"running Dask scheduler (e.g. tcp://10.0.0.5:8786), or 'local' for a cluster on "
-            f"this machine"])
-
-
-def _connect(scheduler: str | None, jobs: int):
-    """(client, cluster) for joblib's Dask backend, or (None, None) for local workers; a
-    ScenarioError if the scheduler cannot be reached."""
-    if scheduler is None:
-        return None, None
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise ScenarioError("--scheduler", [
-            f"--scheduler = {scheduler!r}: needs dask.distributed, which cannot be "
-            f"imported ({exc}); install it, or leave --scheduler out"]) from None
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=jobs if jobs and jobs > 0 else None,
-                               threads_per_worker=1, processes=True, dashboard_address=None)
-        return Client(cluster), cluster
-    try:
-        return Client(scheduler, timeout=SCHEDULER_TIMEOUT), None
-    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, handshake errors
-        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
-        raise ScenarioError("--scheduler", [
-            f"--scheduler = {scheduler!r}: cannot connect within {SCHEDULER_TIMEOUT:g} s "
-            f"({detail}); give tcp://HOST:PORT of a running Dask scheduler, or 'local'"]
-        ) from None
-
-
 def results_table(out: Path) -> pd.DataFrame:
     """The experiments table: one row per run, parameters and seed beside its outcomes."""
     return _table(finished(out), full=False)
 
 
 def experiments_table(out: Path) -> pd.DataFrame:
-    """What ``runs.parquet`` holds: :func:`results_table` plus each run's simulation time and
-    the package versions it ran with (``version:<package>`` columns)."""
+    """What ``runs.parquet`` holds: :func:`results_table` plus run times and versions.
+
+    That is, each run's simulation time and the package versions it ran with
+    (``version:<package>`` columns).
+    """
     return _table(finished(out), full=True)
 
 

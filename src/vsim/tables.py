@@ -51,8 +51,10 @@ MEAN_COLUMNS = tuple(STOCKS)
 
 
 def monthly_frame(steps: pd.DataFrame, residents: int) -> pd.DataFrame:
-    """Calendar-month totals of events and month means of stocks (a step counts in the month
-    of its first day)."""
+    """Calendar-month totals of events and month means of stocks.
+
+    A step counts in the month of its first day.
+    """
     month = steps["date"].dt.to_period("M")
     grouped = steps.groupby(month, sort=True)
     out = grouped[list(SUM_COLUMNS)].sum()

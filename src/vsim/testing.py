@@ -8,6 +8,11 @@ Sobol indices (Ishigami & Homma 1990; Saltelli et al. 2008, "Global Sensitivity 
 from __future__ import annotations
 
 import math
+import os
+import signal
+import time
+
+import numpy as np
 
 A, B = 7.0, 0.1
 
@@ -19,10 +24,11 @@ def ishigami(parameters: dict, seed: int) -> dict[str, float]:
 
 
 def noisy_ishigami(parameters: dict, seed: int) -> dict[str, float]:
-    """Ishigami plus N(0, 2²) noise drawn from the seed, with an extra parameter x4 that the
-    output ignores: a stand-in for a stochastic simulation with a parameter that does nothing."""
-    import numpy as np
+    """Ishigami plus N(0, 2²) noise drawn from the seed, and a parameter x4 that does nothing.
 
+    The output ignores x4: a stand-in for a stochastic simulation with a parameter that does
+    nothing.
+    """
     noise = 2.0 * np.random.default_rng(seed).standard_normal()
     return {"y": ishigami(parameters, seed)["y"] + float(noise)}
 
@@ -46,11 +52,11 @@ def failing_model(parameters: dict, seed: int) -> dict[str, float]:
 
 
 def counting_model(parameters: dict, seed: int) -> dict[str, float]:
-    """Like a quick model, but appends the seed to the file named by $VSIM_COUNT_FILE each time
-    it is called (to count recomputations in the resume tests) and takes a little time."""
-    import os
-    import time
+    """Like a quick model, but records each call in $VSIM_COUNT_FILE and takes a little time.
 
+    It appends the seed to the file named by $VSIM_COUNT_FILE each time it is called (to count
+    recomputations in the resume tests), and sleeps $VSIM_COUNT_SLEEP seconds (default 0.02).
+    """
     path = os.environ.get("VSIM_COUNT_FILE")
     if path:
         with open(path, "a", encoding="utf-8") as fh:
@@ -60,20 +66,22 @@ def counting_model(parameters: dict, seed: int) -> dict[str, float]:
 
 
 def crashing_model(parameters: dict, seed: int) -> dict[str, float]:
-    """Kills its own process (SIGKILL, as the OOM killer would) for x > 0.8: a run that dies
-    (sweeps make each run in a child process, so the worker survives). Never call it directly
-    in a process you want to keep."""
-    import os
-    import signal
+    """Kills its own process (SIGKILL, as the OOM killer would) for x > 0.8: a run that dies.
 
+    Sweeps make each run in a child process, so the worker survives. Never call it directly in
+    a process you want to keep.
+    """
     if parameters["x"] > 0.8:
         os.kill(os.getpid(), signal.SIGKILL)
     return {"y": parameters["x"] ** 2}
 
 
 def incomplete_model(parameters: dict, seed: int) -> dict:
-    """y = x and z = 2x, except NaN for y when x < 0.2, no z when 0.5 < x ≤ 0.7 and a string
-    for z when x > 0.7: a custom model whose outcomes are incomplete or not numbers."""
+    """A custom model whose outcomes are incomplete or not numbers.
+
+    It returns y = x and z = 2x, except NaN for y when x < 0.2, no z when 0.5 < x ≤ 0.7 and a
+    string for z when x > 0.7.
+    """
     x = parameters["x"]
     if x < 0.2:
         return {"y": float("nan"), "z": 1.0}
@@ -85,10 +93,10 @@ def incomplete_model(parameters: dict, seed: int) -> dict:
 
 
 def flaky_model(parameters: dict, seed: int) -> dict[str, float]:
-    """counting_model that raises for x > $VSIM_FAIL_ABOVE (when set): runs that fail in one
-    sweep and succeed when it is run again (retry tests)."""
-    import os
+    """counting_model that raises for x > $VSIM_FAIL_ABOVE (when set).
 
+    Its runs fail in one sweep and succeed when it is run again (retry tests).
+    """
     limit = os.environ.get("VSIM_FAIL_ABOVE")
     if limit is not None and parameters["x"] > float(limit):
         raise RuntimeError(f"flaky failure at x = {parameters['x']:.3f}")

@@ -1,5 +1,7 @@
-"""The words of the model, declared once: involvement levels, tie kinds, ages, the modifiers
-interventions act on, and the risk and protective factors of the risk score.
+"""The words of the model, declared once.
+
+Involvement levels, tie kinds, ages, the modifiers interventions act on, and the risk and
+protective factors of the risk score.
 
 Everything else (state arrays, kernels, the scenario schema, results tables) takes these
 names and positions from here, so a new modifier or risk factor is added in one place.

@@ -40,8 +40,11 @@ def build(specs, model) -> list[Intervention]:
 
 
 def reach(model) -> dict:
-    """Who a model's interventions reached: the ids of everyone enrolled in the recorded
-    period (sorted), courses completed and dropped out, and young people waiting at the end."""
+    """Who a model's interventions reached.
+
+    Returns the ids of everyone enrolled in the recorded period (sorted), the courses
+    completed and dropped out, and the young people waiting at the end.
+    """
     enrolled = [iv.pids[iv.t_enrolled >= model.n_burn_in] for iv in model.interventions]
     participants = (np.unique(np.concatenate(enrolled)).astype(np.int64) if enrolled
                     else np.zeros(0, np.int64))

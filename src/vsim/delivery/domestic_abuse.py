@@ -1,5 +1,6 @@
-"""Domestic abuse support in a model: only young people whose household has domestic abuse
-(schema and sources: :mod:`vsim.interventions.domestic_abuse`).
+"""Domestic abuse support in a model: only young people whose household has domestic abuse.
+
+The schema and sources are :mod:`vsim.interventions.domestic_abuse`.
 """
 
 from __future__ import annotations
@@ -11,4 +12,5 @@ class DomesticAbuseSupport(Intervention):
     """Takes only young people whose household has domestic abuse."""
 
     def eligible(self, model):
+        """The base eligibility, among young people living with domestic abuse."""
         return super().eligible(model) & (model.people.domestic_abuse == 1)

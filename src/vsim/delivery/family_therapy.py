@@ -1,5 +1,7 @@
-"""Functional Family Therapy in a model: low family functioning only; a completed course can
-repair the household (the schema and sources are :mod:`vsim.interventions.family_therapy`).
+"""Functional Family Therapy in a model: a completed course can repair the household.
+
+Only young people from households with low family functioning are taken. The schema and
+sources are :mod:`vsim.interventions.family_therapy`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ class FamilyTherapy(Intervention):
     """FFT: eligibility on family functioning; completed courses can repair the household."""
 
     def eligible(self, model):
+        """The base eligibility, among households with low family functioning (by default)."""
         mask = super().eligible(model)
         if self.spec.only_low_family_functioning:
             mask &= model.people.low_family_functioning == 1

@@ -1,5 +1,7 @@
-"""Outreach in a model: youth workers at the hottest places of the chosen kinds reach their
-users and add guardianship there (schema and sources: :mod:`vsim.interventions.outreach`).
+"""Outreach in a model: youth workers at the hottest places reach their users.
+
+Their presence also adds guardianship at those places while funded. The schema and sources
+are :mod:`vsim.interventions.outreach`.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ class Outreach(Intervention):
         return candidates[order[: self.spec.n_places]]
 
     def eligible(self, model):
+        """The base eligibility, among the users of the places worked."""
         return super().eligible(model) & np.isin(model.people.place, self.places(model))
 
     def apply(self, model):
+        """The participants' effects, and guardianship at the places worked."""
         super().apply(model)
         if self.funded(model.t) and self.spec.rel_opportunity < 1.0:
             model.world.places.rel_opportunity[self.places(model)] *= self.spec.rel_opportunity

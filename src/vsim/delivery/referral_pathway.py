@@ -1,5 +1,6 @@
-"""The staged referral pathway in a model: stage by stage escalation and effects (schema and
-the seed's counts: :mod:`vsim.interventions.referral_pathway`).
+"""The staged referral pathway in a model: escalation and effects stage by stage.
+
+The schema and the seed's counts are :mod:`vsim.interventions.referral_pathway`.
 """
 
 from __future__ import annotations

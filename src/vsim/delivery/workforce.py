@@ -1,5 +1,6 @@
-"""Workforce upskilling in a model: it sets the strength the other services apply this step
-(schema and sources: :mod:`vsim.interventions.workforce`).
+"""Workforce upskilling in a model: it sets the strength the other services apply.
+
+The schema and sources are :mod:`vsim.interventions.workforce`.
 """
 
 from __future__ import annotations
@@ -25,5 +26,6 @@ class WorkforceUpskilling(Intervention):
         return boost * math.exp(-self.decay_rate * (t - self.t_end))
 
     def step(self, model):
+        """Raise this step's service strength; book the costs."""
         model.service_strength *= 1.0 + self.boost_now(model.t)
         self._book(model.t, 0, 0, 0)

@@ -17,10 +17,10 @@ from vsim.interventions.base import STATUS_NAMES, Effects, InterventionSpec
 from vsim.interventions.diversionary import DiversionaryActivitiesSpec
 from vsim.interventions.domestic_abuse import DomesticAbuseSupportSpec
 from vsim.interventions.enforcement import (
-                                            CivilInjunctionSpec,
-                                            ExploiterDisruptionSpec,
-                                            FocusedDeterrenceSpec,
-                                            HotspotPolicingSpec,
+    CivilInjunctionSpec,
+    ExploiterDisruptionSpec,
+    FocusedDeterrenceSpec,
+    HotspotPolicingSpec,
 )
 from vsim.interventions.family_therapy import FamilyTherapySpec
 from vsim.interventions.mentoring import MentoringSpec

@@ -1,5 +1,7 @@
-"""Support for children living with domestic abuse (Waltham Forest 'Safe and Together';
-notifications to schools; Nottinghamshire's Juno Women's Aid group work).
+"""Support for children living with domestic abuse (Waltham Forest, Nottinghamshire).
+
+Waltham Forest 'Safe and Together'; notifications to schools; Nottinghamshire's Juno Women's
+Aid group work.
 
 Seed: Waltham Forest trained social workers in the Safe and Together model and notifies schools
 of incidents; Nottinghamshire piloted one-to-one and group work for young people exposed to

@@ -1,5 +1,6 @@
-"""Universal school programmes (Waltham Forest LifeSkills; Nottinghamshire writing and bystander
-programmes): small effects for every pupil of some year groups, at scale.
+"""Universal school programmes: small effects for every pupil of some year groups, at scale.
+
+Waltham Forest LifeSkills; Nottinghamshire writing and bystander programmes.
 
 Seed: Waltham Forest 'Strengthen' domain, LifeSkills for about 10,000 pupils; Nottinghamshire's
 universal writing programme and peer-led bystander programme. YEF Toolkit (EVIDENCE §7): social

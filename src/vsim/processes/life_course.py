@@ -18,11 +18,15 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from vsim.builder import (ATTEMPTS_PER_TIE, add_sibling_ties, build_pools, tie_rule,
-                          top_up_gangs)
+from vsim.builder import ATTEMPTS_PER_TIE, add_sibling_ties, build_pools, tie_rule, top_up_gangs
 from vsim.networks import form_ties, remove_all_ties
-from vsim.population import (add_households, assign_people, pick_by_share, pick_in_group,
-                             set_schooling)
+from vsim.population import (
+    add_households,
+    assign_people,
+    pick_by_share,
+    pick_in_group,
+    set_schooling,
+)
 from vsim.processes.base import Process
 from vsim.rng import draws
 from vsim.vocabulary import AGE_EXIT, DAYS_PER_YEAR

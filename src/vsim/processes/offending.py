@@ -67,8 +67,11 @@ class OffendingKeys(NamedTuple):
 
 @njit(inline="always", cache=True)
 def hazard(people, places, rates, i):
-    """Person i's hazard over the step, with its parts the incident needs: (hazard, public
-    opportunity, private share, exposure term γ_E·E, heat of the usual place)."""
+    """Person i's hazard over the step, with the parts an incident needs.
+
+    Returns (hazard, public opportunity, private share, exposure term γ_E·E, heat of the usual
+    place).
+    """
     rr = np.float64(people.risk_rr[i])
     if people.exploited_by[i] >= 0:
         rr *= rates.rr_exploited
@@ -194,8 +197,11 @@ class Offending(Process):
 
     @classmethod
     def rates_for(cls, sections, weeks):
-        """From [offending], the record coefficient of [propensity], the near-repeat terms of
-        [places] and the exposure threshold of [contagion]."""
+        """From [offending], with parts of [propensity], [places] and [contagion].
+
+        The record coefficient is [propensity]'s, the near-repeat terms [places]', the
+        exposure threshold [contagion]'s.
+        """
         o = sections.offending
         return OffendingRates(
             h0=o.h0, age_curve=np.asarray(o.age_curve, np.float64),

@@ -35,8 +35,10 @@ class CarryingKeys(NamedTuple):
 
 @njit(cache=True)
 def carrying_kernel(people, rates, keys, t):
-    """Weapon carrying starts with risk (victimisation, exploitation, involvement) and stops;
-    returns how many started."""
+    """Start and stop carrying; returns how many started.
+
+    Starting rises with victimisation, exploitation and involvement.
+    """
     started = 0
     weeks = rates.weeks
     weapon = people.weapon

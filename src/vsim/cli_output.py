@@ -1,0 +1,158 @@
+"""What the ``vsim`` command prints: error reports, progress bars and result tables.
+
+Errors go to stderr, one line per problem; results and tables go to stdout.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from vsim.display import table_cells
+from vsim.loading import ScenarioError
+
+err = Console(stderr=True)
+out = Console()
+
+EXIT_BAD_INPUT = 2
+PROGRESS_AFTER_SECONDS = 1.5
+
+# the columns of the summary table of `vsim run`: summary column -> header
+SUMMARY_HEADERS = {"year": "year", "incidents": "incid.",
+                   "incidents_per_1000_young_people": "/1k young",
+                   "recorded_per_1000_residents": "rec./1k res.", "weapon_incidents": "weapon",
+                   "serious_injury_incidents": "serious", "first_time_perpetrators": "1st-time",
+                   "mean_involved": "involved", "mean_exploited": "exploited",
+                   "mean_in_custody": "custody"}
+RATE_COLUMNS = ("incidents_per_1000_young_people", "recorded_per_1000_residents")  # one decimal
+
+T = TypeVar("T")
+
+
+def print_problems(exc: ScenarioError) -> None:
+    """List the problems of a bad input on stderr, one per line."""
+    # one line per problem, never wrapped, so that a message can be searched for and copied
+    for problem in exc.problems:
+        err.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)
+
+
+def print_error(exc: ScenarioError) -> None:
+    """Report a bad input on stderr: its source and how many problems, then each problem."""
+    err.print(f"[bold red]error[/]: {escape(exc.source)}: {len(exc.problems)} "
+              f"{'problem' if len(exc.problems) == 1 else 'problems'}", highlight=False,
+              soft_wrap=True)
+    print_problems(exc)
+
+
+def fail(exc: ScenarioError) -> NoReturn:
+    """Report a bad input and exit with code 2, before anything is written."""
+    print_error(exc)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def write_results(result, target: Path, csv: bool) -> Path:
+    """Write a run's or a comparison's results; a file-system error is reported, not raised."""
+    try:
+        return result.write(target, csv=csv)
+    except OSError as exc:
+        err.print(f"[bold red]error[/]: cannot write results to {escape(str(target))}: "
+                  f"{escape(str(exc.strerror or exc))}; nothing was written", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+class DelayedProgress:
+    """A progress bar that appears only once a run has taken more than a moment."""
+
+    def __init__(self, enabled: bool, unit: str = "steps", label: str = "simulating"):
+        self.enabled = enabled
+        self.unit = unit
+        self.label = label
+        self.started = time.perf_counter()
+        self.bar = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        """Show that ``done`` of ``total`` are done, once the run has taken long enough."""
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.perf_counter() - self.started < PROGRESS_AFTER_SECONDS:
+                return
+            self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
+                                TextColumn(self.unit), TimeRemainingColumn(), console=err,
+                                transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("run", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        """Remove the bar, if it appeared."""
+        if self.bar is not None:
+            self.bar.stop()
+
+
+class SweepProgress(DelayedProgress):
+    """Progress of a sweep: runs done, failures, time remaining."""
+
+    def __init__(self, enabled: bool):
+        super().__init__(enabled, unit="runs", label="sweeping")
+        self.failed = 0
+
+    def __call__(self, record: dict, done: int, total: int) -> None:
+        """Count a finished run (``record`` from the sweep) and show the failures so far."""
+        self.failed += record["status"] != "ok"
+        self.label = f"sweeping ({self.failed} failed)" if self.failed else "sweeping"
+        if self.bar is not None:
+            self.bar.columns[0].text_format = self.label
+        super().__call__(done, total)
+
+
+def timed(progress: DelayedProgress, work: Callable[[DelayedProgress], T]) -> tuple[T, float]:
+    """Do ``work(progress)`` and close the bar however it ends; returns the result and seconds."""
+    started = time.perf_counter()
+    try:
+        result = work(progress)
+    finally:
+        progress.close()
+    return result, time.perf_counter() - started
+
+
+def print_summary(results, elapsed: float) -> None:
+    """Print a run's yearly summary table and how long it took."""
+    sc = results.scenario
+    table = Table(title=f"{sc.name}: {sc.area.name} — {results.steps['n_young_people'].iloc[0]:,}"
+                        f" young people, seed {results.seed}", title_justify="left")
+    summary = results.summary()
+    for label in SUMMARY_HEADERS.values():
+        table.add_column(label, justify="right")
+    for _, row in summary.iterrows():
+        table.add_row(*[f"{row[k]:.1f}" if k in RATE_COLUMNS else f"{row[k]:,.0f}"
+                        for k in SUMMARY_HEADERS])
+    out.print(table)
+    out.print(f"simulated {len(results.steps)} steps in {elapsed:.1f} s", highlight=False)
+
+
+def print_comparison(result, elapsed: float) -> None:
+    """Print a comparison's table (each scenario against the baseline) and how long it took."""
+    seeds = result.seeds
+    table = Table(title=f"{', '.join(result.labels[1:])} vs {result.labels[0]}: "
+                        f"{len(seeds)} replicates (seeds {seeds[0]}–{seeds[-1]}), common "
+                        f"random numbers; mean [95% interval]", title_justify="left")
+    table.add_column("outcome (over the horizon)", justify="left")
+    for label in result.labels[1:]:
+        table.add_column(escape(label), justify="right")
+    for label, cells in table_cells(result):
+        table.add_row(escape(label), *cells)
+    out.print(table)
+    n_runs = len(seeds) * len(result.labels)
+    out.print(f"baseline: {result.meta['baseline_incidents_mean']:,.1f} incidents on average; "
+              f"{n_runs} runs in {elapsed:.1f} s", highlight=False)
