@@ -109,7 +109,8 @@ class ViolenceModel(mesa.Model):
         self.next_pid = scenario.n_young_people
         self.events = EventCounts()
         self.incident_buffer = Incidents.empty(max(256, self.people.capacity // 200))
-        self.incidents = self.incident_buffer.first(0)
+        self.incidents = self.incident_buffer.first(0)  # this step's incidents (none yet)
+        self._no_incidents = (self.incident_buffer, self.incidents)
         self.possession_by_nbhd = np.zeros(self.world.nbhd_share.shape[0], np.int64)
         funded, self.budget_report = fund(scenario)
         self.service_strength = 1.0
@@ -149,7 +150,9 @@ class ViolenceModel(mesa.Model):
         and recorded in ``recorder.latest`` only.
         """
         self.events.clear()
-        self.incidents = self.incident_buffer.first(0)
+        if self._no_incidents[0] is not self.incident_buffer:  # the buffer grew
+            self._no_incidents = (self.incident_buffer, self.incident_buffer.first(0))
+        self.incidents = self._no_incidents[1]
         self.possession_by_nbhd.fill(0)
         for proc in self.processes:
             if proc.enabled:

@@ -14,13 +14,23 @@ import numpy as np
 from numba import njit
 
 from vsim.rng import draw
-from vsim.state import age_index, age_indices
+from vsim.state import age_index, age_indices, people_view
 from vsim.vocabulary import N_AGES, TIE_NEIGHBOURHOOD, TIE_SCHOOL
 
 # How candidates are drawn and accepted: share of attempts at school (for those in school),
 # the age window in whole years, and selection on |Δ risk score| and |Δ involvement level|.
 TieRule = namedtuple("TieRule", ["share_school", "window", "homophily_risk",
                                  "homophily_involvement"])
+# The people arrays tie seeking uses (the kernel is handed only these; vsim.state.people_view).
+TieSeekers = people_view("TieSeekers", ("alive", "target_degree", "pid", "age_days", "school",
+                                        "neighbourhood", "level", "risk_score"), __name__)
+
+
+def seekers(people) -> TieSeekers:
+    """The tie-seeking view of the people arrays."""
+    return TieSeekers(*(getattr(people, name) for name in TieSeekers._fields))
+
+
 # How many attempts a person seeking friends makes: ``per_missing`` per missing friend, or
 # ``fixed`` attempts when per_missing is 0; a candidate accepts up to target + ``slack``.
 Attempts = namedtuple("Attempts", ["per_missing", "fixed", "slack"])
@@ -39,19 +49,20 @@ def build_pool(group: np.ndarray, age_days: np.ndarray, alive: np.ndarray, n_gro
     return ptr, members
 
 
+# The tie helpers take the tie table's arrays, not the Ties group: they are called for every
+# attempt, and taking arrays out of a group costs reference counting on each call.
 @njit(cache=True)
-def has_tie(ties, i, j):
+def has_tie(partner, degree, i, j):
     """True if slot i is already tied to slot j."""
-    for s in range(ties.degree[i]):
-        if ties.partner[i, s] == j:
+    for s in range(degree[i]):
+        if partner[i, s] == j:
             return True
     return False
 
 
 @njit(cache=True)
-def add_tie(ties, i, j, k):
+def add_tie(partner, kind, degree, i, j, k):
     """Tie i and j with kind k if both have a free slot; returns success."""
-    partner, kind, degree = ties
     cap = partner.shape[1]
     if degree[i] >= cap or degree[j] >= cap:
         return False
@@ -65,8 +76,7 @@ def add_tie(ties, i, j, k):
 
 
 @njit(cache=True)
-def _remove_half(ties, i, j):
-    partner, kind, degree = ties
+def _remove_half(partner, kind, degree, i, j):
     for s in range(degree[i]):
         if partner[i, s] == j:
             last = degree[i] - 1
@@ -78,29 +88,30 @@ def _remove_half(ties, i, j):
 
 
 @njit(cache=True)
-def remove_tie(ties, i, j):
+def remove_tie(partner, kind, degree, i, j):
     """Remove the tie between i and j (both directions)."""
-    _remove_half(ties, i, j)
-    _remove_half(ties, j, i)
+    _remove_half(partner, kind, degree, i, j)
+    _remove_half(partner, kind, degree, j, i)
 
 
 @njit(cache=True)
-def remove_all_ties(ties, i):
+def remove_all_ties(partner, kind, degree, i):
     """Remove every tie of slot i (when the person leaves)."""
-    while ties.degree[i] > 0:
-        remove_tie(ties, i, ties.partner[i, ties.degree[i] - 1])
+    while degree[i] > 0:
+        remove_tie(partner, kind, degree, i, partner[i, degree[i] - 1])
 
 
 @njit(cache=True)
 def tie_households(slots, order, lo, hi, ties, tie_kind):
     """Tie each of ``slots`` to the members ``order[lo[n]:hi[n]]`` of their household."""
+    partner, kind, degree = ties
     added = 0
     for n in range(slots.shape[0]):
         i = slots[n]
         for m in range(lo[n], hi[n]):
             j = order[m]
-            if j != i and not has_tie(ties, i, j):
-                if add_tie(ties, i, j, tie_kind):
+            if j != i and not has_tie(partner, degree, i, j):
+                if add_tie(partner, kind, degree, i, j, tie_kind):
                     added += 1
     return added
 
@@ -112,6 +123,7 @@ def tie_group(members, pid, ties, density, key, group, tie_kind):
     The draw for a pair is keyed by (group, the smaller pid, the larger pid), so a pair gets
     the same draw whoever else is in the group.
     """
+    partner, kind, degree = ties
     added = 0
     for a in range(members.shape[0]):
         for b in range(a + 1, members.shape[0]):
@@ -119,8 +131,8 @@ def tie_group(members, pid, ties, density, key, group, tie_kind):
             j = members[b]
             lo = min(pid[i], pid[j])
             hi = max(pid[i], pid[j])
-            if draw(key, group, lo, hi) < density and not has_tie(ties, i, j):
-                if add_tie(ties, i, j, tie_kind):
+            if draw(key, group, lo, hi) < density and not has_tie(partner, degree, i, j):
+                if add_tie(partner, kind, degree, i, j, tie_kind):
                     added += 1
     return added
 
@@ -142,10 +154,16 @@ def seek_friends(order, start, attempts, people, ties, pools, rule, key, step):
     """
     added = 0
     alive, target, pid = people.alive, people.target_degree, people.pid
-    degree = ties.degree
+    age_days, school, home = people.age_days, people.school, people.neighbourhood
+    level, risk_score = people.level, people.risk_score
+    partner, kind, degree = ties
+    school_ptr, school_members = pools.school_ptr, pools.school_members
+    nbhd_ptr, nbhd_members = pools.nbhd_ptr, pools.nbhd_members
+    share_school, window = rule.share_school, rule.window
+    homophily_risk, homophily_involvement = rule.homophily_risk, rule.homophily_involvement
+    per_missing, fixed, slack = attempts
     n = alive.shape[0]
-    cap = ties.partner.shape[1]
-    window = rule.window
+    cap = partner.shape[1]
     visits = order.shape[0] if order.shape[0] > 0 else n
     for v in range(visits):
         if order.shape[0] > 0:
@@ -156,43 +174,40 @@ def seek_friends(order, start, attempts, people, ties, pools, rule, key, step):
                 i -= n
         if alive[i] == 0 or degree[i] >= target[i]:
             continue
-        tries = ((target[i] - degree[i]) * attempts.per_missing if attempts.per_missing > 0
-                 else attempts.fixed)
-        yi = age_index(people.age_days[i])
+        tries = (target[i] - degree[i]) * per_missing if per_missing > 0 else fixed
+        yi = age_index(age_days[i])
         for a in range(tries):
             if degree[i] >= target[i] or degree[i] >= cap:
                 break
             base = np.uint64(a) * np.uint64(4)
-            use_school = (people.school[i] >= 0
-                          and draw(key, step, pid[i], base) < rule.share_school)
+            use_school = school[i] >= 0 and draw(key, step, pid[i], base) < share_school
             offset = int(draw(key, step, pid[i], base + np.uint64(1)) * (2 * window + 1))
             y = yi + offset - window
             if y < 0 or y >= N_AGES:
                 continue
             if use_school:
-                g = people.school[i] * N_AGES + y
-                lo = pools.school_ptr[g]
-                hi = pools.school_ptr[g + 1]
+                g = school[i] * N_AGES + y
+                lo = school_ptr[g]
+                hi = school_ptr[g + 1]
             else:
-                g = people.neighbourhood[i] * N_AGES + y
-                lo = pools.nbhd_ptr[g]
-                hi = pools.nbhd_ptr[g + 1]
+                g = home[i] * N_AGES + y
+                lo = nbhd_ptr[g]
+                hi = nbhd_ptr[g + 1]
             if hi <= lo:
                 continue
             pick = lo + int(draw(key, step, pid[i], base + np.uint64(2)) * (hi - lo))
-            j = pools.school_members[pick] if use_school else pools.nbhd_members[pick]
-            if (j == i or alive[j] == 0 or degree[j] >= target[j] + attempts.slack
-                    or degree[j] >= cap):
+            j = school_members[pick] if use_school else nbhd_members[pick]
+            if j == i or alive[j] == 0 or degree[j] >= target[j] + slack or degree[j] >= cap:
                 continue
-            if has_tie(ties, i, j):
+            if has_tie(partner, degree, i, j):
                 continue
-            d_level = abs(np.float64(people.level[i]) - np.float64(people.level[j]))
-            d_risk = abs(np.float64(people.risk_score[i]) - np.float64(people.risk_score[j]))
-            accept = np.exp(-rule.homophily_risk * d_risk
-                            - rule.homophily_involvement * d_level)
+            d_level = abs(np.float64(level[i]) - np.float64(level[j]))
+            d_risk = abs(np.float64(risk_score[i]) - np.float64(risk_score[j]))
+            accept = np.exp(-homophily_risk * d_risk - homophily_involvement * d_level)
             if accept < 1.0 and draw(key, step, pid[i], base + np.uint64(3)) >= accept:
                 continue
-            if add_tie(ties, i, j, TIE_SCHOOL if use_school else TIE_NEIGHBOURHOOD):
+            if add_tie(partner, kind, degree, i, j,
+                       TIE_SCHOOL if use_school else TIE_NEIGHBOURHOOD):
                 added += 1
     return added
 
@@ -204,8 +219,8 @@ def form_ties(order: np.ndarray, people, ties, pools, rule: TieRule, key, step: 
     Used when the network is built and when a cohort enters: candidates must themselves be
     below target, so the degrees come out close to the targets. Returns ties added.
     """
-    return seek_friends(order.astype(np.int64), 0, Attempts(attempts_per_tie, 0, 0), people,
-                        ties, pools, rule, key, step)
+    return seek_friends(order.astype(np.int64), 0, Attempts(attempts_per_tie, 0, 0),
+                        seekers(people), ties, pools, rule, key, step)
 
 
 def repair_ties(start: int, people, ties, pools, rule: TieRule, key, step: int,
@@ -217,8 +232,8 @@ def repair_ties(start: int, people, ties, pools, rule: TieRule, key, step: int,
     A candidate may accept one friend beyond their target: with strict targets most people
     asked are already full and most attempts fail, week after week. Returns ties added.
     """
-    return seek_friends(np.empty(0, np.int64), start, Attempts(0, tries, 1), people, ties,
-                        pools, rule, key, step)
+    return seek_friends(np.empty(0, np.int64), start, Attempts(0, tries, 1), seekers(people),
+                        ties, pools, rule, key, step)
 
 
 @njit(cache=True)
@@ -262,6 +277,6 @@ def dissolve_ties(ties, alive, pid, p_rewire, key, step):
             u = draw(key, step, pid[i], np.uint64(k))
             k += 1
         for r in range(n_chosen):
-            remove_tie(ties, i, chosen[r])
+            remove_tie(partner, kind, degree, i, chosen[r])
         removed += n_chosen
     return removed

@@ -18,8 +18,11 @@ from numba import njit
 
 from vsim.observers import Observer
 from vsim.outcomes import EVENTS, INCIDENT_COUNTS, MAIN, NEIGHBOURHOOD_COUNTS, RUN_OUTCOMES, STOCKS
+from vsim.state import people_view
 
 STOCK_NAMES = tuple(STOCKS)
+CountedPeople = people_view("CountedPeople", ("alive", "level", "exploited_by", "custody_until",
+                                              "known_until", "weapon"), __name__)
 
 
 @njit(cache=True)
@@ -27,63 +30,92 @@ def stock_kernel(people, t, out):
     """Count stocks: alive, each level, exploited, in custody, known to police, carrying."""
     for k in range(out.shape[0]):
         out[k] = 0
-    for i in range(people.alive.shape[0]):
-        if people.alive[i] == 0:
+    alive, level, exploited_by = people.alive, people.level, people.exploited_by
+    custody_until, known_until, weapon = people.custody_until, people.known_until, people.weapon
+    for i in range(alive.shape[0]):
+        if alive[i] == 0:
             continue
         out[0] += 1
-        out[1 + people.level[i]] += 1
-        if people.exploited_by[i] >= 0:
+        out[1 + level[i]] += 1
+        if exploited_by[i] >= 0:
             out[5] += 1
-        if people.custody_until[i] > t:
+        if custody_until[i] > t:
             out[6] += 1
-        if people.known_until[i] > t:
+        if known_until[i] > t:
             out[7] += 1
-        if people.weapon[i] != 0:
+        if weapon[i] != 0:
             out[8] += 1
 
 
 def count_stocks(people, lines, t: int) -> dict[str, int]:
     """The :data:`vsim.outcomes.STOCKS` as they stand going into step ``t``."""
     out = np.zeros(len(STOCK_NAMES), np.int64)
-    stock_kernel(people, t, out[:9])
+    stock_kernel(CountedPeople(*(getattr(people, f) for f in CountedPeople._fields)), t, out[:9])
     out[9] = int(lines.active.sum())
     return dict(zip(STOCK_NAMES, out.tolist(), strict=True))
 
 
-def incident_counts(incidents) -> dict[str, float]:
-    """The :data:`vsim.outcomes.INCIDENT_COUNTS` of a step's incidents."""
-    n = incidents.perpetrator.shape[0]
-    return {
-        "incidents": n, "incidents_recorded": int(incidents.recorded.sum()),
-        "recorded_robberies": int((incidents.robbery & incidents.recorded).sum()),
-        "weapon_incidents": int(incidents.weapon.sum()),
-        "serious_injury_incidents": int(incidents.serious.sum()),
-        "robberies": int(incidents.robbery.sum()),
-        "victims_under_25": int(incidents.victim_under25.sum()),
-        "victims_in_population": int((incidents.victim >= 0).sum()),
-        # A young person offends at most once a step, so perpetrators = incidents in a step.
-        "perpetrators": n, "first_time_perpetrators": int(incidents.first_time.sum()),
-        "reoffending_incidents": int(incidents.reoffence.sum()),
-        "incidents_after_exposure": int(incidents.exposed.sum()),
-        "attributable_to_exposure": float(incidents.exposure_share.sum(dtype=np.float64)),
-    }
+# The integer INCIDENT_COUNTS, in the order incident_kernel fills them.
+_COUNTED = ("incidents", "incidents_recorded", "recorded_robberies", "weapon_incidents",
+            "serious_injury_incidents", "robberies", "victims_under_25", "victims_in_population",
+            "perpetrators", "first_time_perpetrators", "reoffending_incidents",
+            "incidents_after_exposure")
 
 
-def neighbourhood_counts(incidents, possession_by_nbhd: np.ndarray) -> np.ndarray:
-    """A step's counts [neighbourhood, NEIGHBOURHOOD_COUNTS].
+@njit(cache=True)
+def incident_kernel(incidents, counts, table):
+    """Count a step's incidents and tabulate them by neighbourhood, in one pass.
 
-    An incident counts where its place is, or at the perpetrator's home when it happened in
-    private or elsewhere.
+    ``counts`` gets the counts named in _COUNTED; ``table`` [neighbourhood,
+    NEIGHBOURHOOD_COUNTS[:6]] the neighbourhood counts. An incident counts in its place's
+    neighbourhood, or at the perpetrator's home when it happened in private or elsewhere.
     """
-    g = incidents.neighbourhood
-    rec = incidents.recorded.astype(bool)
-    rob = incidents.robbery.astype(bool)
-    table = np.zeros((possession_by_nbhd.shape[0], len(NEIGHBOURHOOD_COUNTS)), np.int64)
-    for c, mask in enumerate((np.ones(g.shape[0], bool), rec, incidents.weapon.astype(bool),
-                              incidents.serious.astype(bool), rec & ~rob, rec & rob)):
-        table[:, c] = np.bincount(g[mask], minlength=table.shape[0])
-    table[:, 6] = possession_by_nbhd
-    return table
+    recorded, robbery, weapon = incidents.recorded, incidents.robbery, incidents.weapon
+    serious, victim = incidents.serious, incidents.victim
+    under25, first, again = incidents.victim_under25, incidents.first_time, incidents.reoffence
+    exposed, where = incidents.exposed, incidents.neighbourhood
+    n = recorded.shape[0]
+    counts[:] = 0
+    counts[0] = n
+    counts[8] = n  # a young person offends at most once a step: perpetrators = incidents
+    for r in range(n):
+        rec, rob = recorded[r] != 0, robbery[r] != 0
+        g = where[r]
+        table[g, 0] += 1
+        if rec:
+            counts[1] += 1
+            table[g, 1] += 1
+            if rob:
+                counts[2] += 1
+                table[g, 5] += 1
+            else:
+                table[g, 4] += 1
+        if weapon[r] != 0:
+            counts[3] += 1
+            table[g, 2] += 1
+        if serious[r] != 0:
+            counts[4] += 1
+            table[g, 3] += 1
+        counts[5] += rob
+        counts[6] += under25[r] != 0
+        counts[7] += victim[r] >= 0
+        counts[9] += first[r] != 0
+        counts[10] += again[r] != 0
+        counts[11] += exposed[r] != 0
+
+
+def incident_counts(incidents, table: np.ndarray) -> dict[str, float]:
+    """The :data:`vsim.outcomes.INCIDENT_COUNTS` of a step's incidents.
+
+    Also fills the step's neighbourhood table (``table``, zeroed first), all but its
+    possession column.
+    """
+    counts = np.zeros(len(_COUNTED), np.int64)
+    table[:] = 0
+    incident_kernel(incidents, counts, table)
+    values = dict(zip(_COUNTED, counts.tolist(), strict=True))
+    values["attributable_to_exposure"] = float(incidents.exposure_share.sum(dtype=np.float64))
+    return values
 
 
 class Recorder(Observer):
@@ -97,6 +129,7 @@ class Recorder(Observer):
         self.columns["attributable_to_exposure"] = np.zeros(n, np.float64)
         n_nbhd = model.world.nbhd_share.shape[0]
         self.by_neighbourhood = np.zeros((n, n_nbhd, len(NEIGHBOURHOOD_COUNTS)), np.int64)
+        self._beyond = np.zeros((n_nbhd, len(NEIGHBOURHOOD_COUNTS)), np.int64)  # past the end
         self.incident_chunks: list[dict[str, np.ndarray]] = []
         self.snapshot_chunks: list[dict[str, np.ndarray]] = []
         every = sc.outputs.snapshot_every_weeks
@@ -125,16 +158,17 @@ class Recorder(Observer):
             if row == -1:
                 self._at_start(model)
             return
+        recorded = row < self.by_neighbourhood.shape[0]
+        table = self.by_neighbourhood[row] if recorded else self._beyond
         values = model.events.as_dict()
-        values.update(incident_counts(model.incidents))
+        values.update(incident_counts(model.incidents, table))
         values.update(count_stocks(model.people, model.lines, model.t))
         self.latest = values
-        if row >= self.by_neighbourhood.shape[0]:
+        if not recorded:
             return
+        table[:, 6] = model.possession_by_nbhd
         for name, value in values.items():
             self.columns[name][row] = value
-        self.by_neighbourhood[row] = neighbourhood_counts(model.incidents,
-                                                          model.possession_by_nbhd)
         if self.keep_snapshots and self.snapshot_every and row % self.snapshot_every == 0:
             self.snapshot_chunks.append(snapshot(model, row))
         n = model.incidents.perpetrator.shape[0]

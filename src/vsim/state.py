@@ -222,6 +222,19 @@ class Incidents(namedtuple("Incidents", list(INCIDENT_FIELDS))):
         return {name: arr.copy() for name, arr in zip(self._fields, self, strict=True)}
 
 
+def people_view(name: str, fields: tuple[str, ...], module: str) -> type:
+    """A named tuple of some of the people arrays: the state one process's kernels use.
+
+    A kernel call pays for each array it is given (numba checks and unpacks every one, about
+    0.25 µs an array), so a process hands its kernels only the arrays it declares here rather
+    than all of :class:`People` (measured: 3% of a step at 100,000 young people).
+    """
+    unknown = [f for f in fields if f not in People._fields]
+    if unknown:
+        raise ValueError(f"{name}: {unknown} are not people arrays ({', '.join(People._fields)})")
+    return namedtuple(name, fields, module=module)
+
+
 def fill_growing(buffer, fill, make):
     """Run ``fill(buffer)`` until the buffer is big enough; returns (buffer, count).
 

@@ -16,7 +16,12 @@ import numpy as np
 from numba import njit
 
 from vsim.processes.base import Process, heat_intensity
+from vsim.state import people_view
 from vsim.vocabulary import INVOLVED, REL_EXPOSURE
+
+ExposedPeople = people_view("ExposedPeople", (
+    "alive", "level", "custody_until", "victimisation", "domestic_abuse", "place", "exposure",
+    "modifiers"), __name__)
 
 
 class ExposureRates(NamedTuple):
@@ -37,7 +42,11 @@ def exposure_kernel(people, ties, places, rates, t, peer):
     (``peer`` is a work array, overwritten). Returns the number of ties visited.
     """
     alive, level, custody_until = people.alive, people.level, people.custody_until
+    victimisation, domestic_abuse = people.victimisation, people.domestic_abuse
+    place, exposure, rel_exposure = people.place, people.exposure, people.modifiers[REL_EXPOSURE]
     partner, kind, degree = ties
+    heat, users, weights = places.heat, places.users, rates.tie_weights
+    rho_v, rho_p, rho_d = rates.rho_victimisation, rates.rho_place, rates.rho_domestic
     n = alive.shape[0]
     peer[:] = 0.0
     visits = 0
@@ -47,16 +56,14 @@ def exposure_kernel(people, ties, places, rates, t, peer):
         d = degree[j]
         visits += d
         for slot in range(d):
-            peer[partner[j, slot]] += rates.tie_weights[kind[j, slot]]
-    rel_exposure = people.modifiers[REL_EXPOSURE]
+            peer[partner[j, slot]] += weights[kind[j, slot]]
     for i in range(n):
         if alive[i] == 0:
             continue
-        e = (peer[i] + rates.rho_victimisation * people.victimisation[i]
-             + rates.rho_domestic * people.domestic_abuse[i])
-        if people.place[i] >= 0:
-            e += rates.rho_place * heat_intensity(places, people.place[i])
-        people.exposure[i] = e * rel_exposure[i]
+        e = peer[i] + rho_v * victimisation[i] + rho_d * domestic_abuse[i]
+        if place[i] >= 0:
+            e += rho_p * heat_intensity(heat, users, place[i])
+        exposure[i] = e * rel_exposure[i]
     return visits
 
 
@@ -67,6 +74,7 @@ class Contagion(Process):
     switch = "contagion"
     description = "exposure to violence from involved peers, victimisation, places and home"
     reads = ("contagion",)
+    People = ExposedPeople
 
     def __init__(self, model):
         super().__init__(model)
@@ -86,5 +94,5 @@ class Contagion(Process):
         m = self.model
         if self.peer.shape[0] != m.people.capacity:
             self.peer = np.zeros(m.people.capacity, np.float64)
-        self.edge_visits = exposure_kernel(m.people, m.ties, m.world.places, self.rates, m.t,
-                                           self.peer)
+        self.edge_visits = exposure_kernel(self.people(), m.ties, m.world.places, self.rates,
+                                           m.t, self.peer)

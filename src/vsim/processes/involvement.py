@@ -18,11 +18,16 @@ from numba import njit
 
 from vsim.processes.base import Process
 from vsim.rng import draw
-from vsim.state import age_index
+from vsim.state import age_index, people_view
 from vsim.vocabulary import ENTRENCHED, INVOLVED, REL_DESISTANCE, REL_ENTRY
 
 # Offending within this many weeks lets involvement become entrenched. Assumption.
 ENTRENCH_WINDOW_WEEKS = 12
+
+
+InvolvementPeople = people_view("InvolvementPeople", (
+    "alive", "pid", "level", "at_risk_flag", "last_offence", "custody_until", "risk_rr",
+    "age_days", "exposure", "modifiers"), __name__)
 
 
 class InvolvementRates(NamedTuple):
@@ -53,41 +58,47 @@ def involvement_kernel(people, rates, keys, t):
     entrenched = 0
     desisted = 0
     alive, pid, level = people.alive, people.pid, people.level
+    at_risk_flag, last_offence = people.at_risk_flag, people.last_offence
+    custody_until, risk_rr, age_days = people.custody_until, people.risk_rr, people.age_days
+    exposure = people.exposure
     rel_entry = people.modifiers[REL_ENTRY]
     rel_desistance = people.modifiers[REL_DESISTANCE]
-    weeks = rates.weeks
+    weeks, age_curve, p_background = rates.weeks, rates.age_curve, rates.p_background
+    gamma, gamma_entrenched, log1m_beta = rates.gamma, rates.gamma_entrenched, rates.log1m_beta
+    p_entrench, entrench_window = rates.p_entrench, rates.entrench_window
+    key_entry, key_desist, key_entrench = keys.entry, keys.desist, keys.entrench
     for i in range(alive.shape[0]):
         if alive[i] == 0:
             continue
         lv = level[i]
         if lv >= INVOLVED:
-            g = rates.gamma_entrenched if lv == ENTRENCHED else rates.gamma
+            g = gamma_entrenched if lv == ENTRENCHED else gamma
             p_desist = 1.0 - (1.0 - g) ** (weeks * rel_desistance[i])
-            if draw(keys.desist, t, pid[i], 0) < p_desist:
+            if draw(key_desist, t, pid[i], 0) < p_desist:
                 if lv == ENTRENCHED:
                     level[i] = INVOLVED
                 else:
-                    level[i] = people.at_risk_flag[i]
+                    level[i] = at_risk_flag[i]
                 desisted += 1
-            elif (lv == INVOLVED and rates.p_entrench > 0.0
-                  and t - people.last_offence[i] <= rates.entrench_window):
-                if draw(keys.entrench, t, pid[i], 0) < 1.0 - (1.0 - rates.p_entrench) ** weeks:
+            elif (lv == INVOLVED and p_entrench > 0.0
+                  and t - last_offence[i] <= entrench_window):
+                if draw(key_entrench, t, pid[i], 0) < 1.0 - (1.0 - p_entrench) ** weeks:
                     level[i] = ENTRENCHED
                     entrenched += 1
-        elif people.custody_until[i] <= t:
-            p_bg = (rates.p_background * people.risk_rr[i]
-                    * rates.age_curve[age_index(people.age_days[i])] * rel_entry[i])
+        elif custody_until[i] <= t:
+            p_bg = (p_background * risk_rr[i] * age_curve[age_index(age_days[i])]
+                    * rel_entry[i])
             if p_bg > 1.0:
                 p_bg = 1.0
-            u = draw(keys.entry, t, pid[i], 0)
-            exposure = people.exposure[i]
+            u = draw(key_entry, t, pid[i], 0)
+            e = exposure[i]
             # P(entry) = 1 − exp(x) with x = weeks·[log(1 − p_bg) + E·log(1 − β)] ≤ 0, and
             # 1 − exp(x) ≤ −x ≤ weeks·[p_bg/(1 − p_bg) + E·(−log(1 − β))]: most people draw
             # above that bound and need no log or exp.
-            if p_bg < 1.0 and u >= weeks * (p_bg / (1.0 - p_bg) - exposure * rates.log1m_beta):
+            if p_bg < 1.0 and u >= weeks * (p_bg / (1.0 - p_bg) - e * log1m_beta):
                 continue
             log_stay = weeks * (np.log1p(-p_bg) if p_bg < 1.0 else -np.inf)
-            log_stay += weeks * exposure * rates.log1m_beta
+            log_stay += weeks * e * log1m_beta
             if u < 1.0 - np.exp(log_stay):
                 level[i] = INVOLVED
                 entered += 1
@@ -103,6 +114,7 @@ class Involvement(Process):
     reads = ("contagion", "offending")
     Keys = InvolvementKeys
     counts = ("entered_involvement", "became_entrenched", "desisted")
+    People = InvolvementPeople
 
     @classmethod
     def rates_for(cls, sections, weeks):
@@ -118,7 +130,8 @@ class Involvement(Process):
     def step(self) -> None:
         """Update everyone's involvement from this step's exposure."""
         m = self.model
-        entered, entrenched, desisted = involvement_kernel(m.people, self.rates, self.keys, m.t)
+        entered, entrenched, desisted = involvement_kernel(self.people(), self.rates, self.keys,
+                                                           m.t)
         self.count("entered_involvement", entered)
         self.count("became_entrenched", entrenched)
         self.count("desisted", desisted)

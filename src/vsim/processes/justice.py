@@ -16,8 +16,14 @@ from numba import njit
 
 from vsim.processes.base import Process
 from vsim.rng import draw
+from vsim.state import people_view
 
 RECORD_MAX = 32767  # the record counter is int16
+
+
+JusticePeople = people_view("JusticePeople", (
+    "alive", "pid", "weapon", "custody_until", "record", "known_until", "neighbourhood"),
+    __name__)
 
 
 class JusticeRates(NamedTuple):
@@ -46,44 +52,60 @@ def detection_kernel(incidents, people, rates, keys, t):
     charged = 0
     jailed = 0
     pid, record = people.pid, people.record
-    for r in range(incidents.perpetrator.shape[0]):
-        if incidents.recorded[r] == 0:
+    known_until, custody_until = people.known_until, people.custody_until
+    perpetrator, recorded = incidents.perpetrator, incidents.recorded
+    weapon, serious_injury = incidents.weapon, incidents.serious
+    for r in range(perpetrator.shape[0]):
+        if recorded[r] == 0:
             continue
-        i = incidents.perpetrator[r]
+        i = perpetrator[r]
         if draw(keys.detect, t, pid[i], 0) >= rates.p_identify:
             continue
         identified += 1
         if record[i] < RECORD_MAX:
             record[i] += 1
-        people.known_until[i] = max(people.known_until[i], t + rates.known_steps)
+        known_until[i] = max(known_until[i], t + rates.known_steps)
         if draw(keys.detect, t, pid[i], 1) >= rates.p_charge:
             continue
         charged += 1
-        serious = incidents.weapon[r] != 0 or incidents.serious[r] != 0
+        serious = weapon[r] != 0 or serious_injury[r] != 0
         p_jail = rates.p_custody_weapon if serious else rates.p_custody
         if draw(keys.custody, t, pid[i], 0) < p_jail:
             u = draw(keys.custody, t, pid[i], 1)
             length = 1 + int(-np.log1p(-u) * rates.mean_custody_steps)
-            people.custody_until[i] = max(people.custody_until[i], t + 1 + length)
+            custody_until[i] = max(custody_until[i], t + 1 + length)
             jailed += 1
     return identified, charged, jailed
 
 
 @njit(cache=True)
 def stop_search_kernel(people, rates, keys, t, found_by_nbhd):
-    """Weapon carriers found in stop and search: possession offences; returns count."""
+    """Stop and search of weapon carriers, and releases from custody due at the step's end.
+
+    Returns (possession offences found, young people released): both visit everyone, so
+    one pass serves them.
+    """
     found = 0
-    for i in range(people.alive.shape[0]):
-        if people.alive[i] == 0 or people.weapon[i] == 0 or people.custody_until[i] > t:
+    released = 0
+    alive, pid, weapon = people.alive, people.pid, people.weapon
+    custody_until = people.custody_until
+    record, known_until, home = people.record, people.known_until, people.neighbourhood
+    p_find, known_steps, key = rates.p_find, rates.known_steps, keys.detect
+    for i in range(alive.shape[0]):
+        if alive[i] == 0:
             continue
-        if draw(keys.detect, t, people.pid[i], 2) < rates.p_find:
+        if custody_until[i] == t + 1:
+            released += 1
+        if weapon[i] == 0 or custody_until[i] > t:
+            continue
+        if draw(key, t, pid[i], 2) < p_find:
             found += 1
-            found_by_nbhd[people.neighbourhood[i]] += 1
-            people.weapon[i] = 0
-            if people.record[i] < RECORD_MAX:
-                people.record[i] += 1
-            people.known_until[i] = max(people.known_until[i], t + rates.known_steps)
-    return found
+            found_by_nbhd[home[i]] += 1
+            weapon[i] = 0
+            if record[i] < RECORD_MAX:
+                record[i] += 1
+            known_until[i] = max(known_until[i], t + known_steps)
+    return found, released
 
 
 class Justice(Process):
@@ -95,6 +117,7 @@ class Justice(Process):
     reads = ("justice",)
     Keys = JusticeKeys
     counts = ("identified", "charged", "sent_to_custody", "possession_offences", "released")
+    People = JusticePeople
 
     @classmethod
     def rates_for(cls, sections, weeks):
@@ -110,13 +133,13 @@ class Justice(Process):
     def step(self) -> None:
         """Respond to this step's incidents and search for weapons."""
         m = self.model
-        p = m.people
+        p = self.people()
         identified, charged, jailed = detection_kernel(m.incidents, p, self.rates, self.keys,
                                                        m.t)
-        found = stop_search_kernel(p, self.rates, self.keys, m.t, m.possession_by_nbhd)
+        found, released = stop_search_kernel(p, self.rates, self.keys, m.t,
+                                             m.possession_by_nbhd)
         self.count("identified", identified)
         self.count("charged", charged)
         self.count("sent_to_custody", jailed)
         self.count("possession_offences", found)
-        self.count("released", int(np.count_nonzero((p.custody_until == m.t + 1)
-                                                    & (p.alive == 1))))
+        self.count("released", released)

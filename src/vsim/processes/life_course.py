@@ -29,9 +29,13 @@ from vsim.population import (
 )
 from vsim.processes.base import Process
 from vsim.rng import draws
+from vsim.state import people_view
 from vsim.vocabulary import AGE_EXIT, DAYS_PER_YEAR
 
 COHORT_MONTH, COHORT_DAY = 9, 1  # DESIGN §4a: a new cohort of 10-year-olds each September
+
+
+AgeingPeople = people_view("AgeingPeople", ("alive", "age_days", "exploited_by"), __name__)
 
 
 class LifeCourseRates(NamedTuple):
@@ -54,16 +58,19 @@ def ageing_kernel(people, ties, lines, rates):
     """Age everyone; remove those reaching 25 with their ties and exploitation; returns exits."""
     exits = 0
     alive, age_days, exploited_by = people.alive, people.age_days, people.exploited_by
+    partner, kind, degree = ties
+    n_exploited = lines.n_exploited
+    step_days, exit_days = rates.step_days, rates.exit_days
     for i in range(alive.shape[0]):
         if alive[i] == 0:
             continue
-        new = age_days[i] + rates.step_days
+        new = age_days[i] + step_days
         age_days[i] = new
-        if new >= rates.exit_days:
+        if new >= exit_days:
             alive[i] = 0
-            remove_all_ties(ties, i)
+            remove_all_ties(partner, kind, degree, i)
             if exploited_by[i] >= 0:
-                lines.n_exploited[exploited_by[i]] -= 1
+                n_exploited[exploited_by[i]] -= 1
                 exploited_by[i] = -1
             exits += 1
     return exits
@@ -82,6 +89,7 @@ class LifeCourse(Process):
     reads = ("time", "population", "risk_factors", "networks", "places", "processes")
     Keys = LifeCourseKeys
     counts = ("left_at_25", "entered_cohort")
+    People = AgeingPeople
 
     def __init__(self, model):
         super().__init__(model)
@@ -98,7 +106,7 @@ class LifeCourse(Process):
     def step(self) -> None:
         """Age everyone and handle exits; in September, school transitions and a new cohort."""
         m = self.model
-        self.count("left_at_25", ageing_kernel(m.people, m.ties, m.lines, self.rates))
+        self.count("left_at_25", ageing_kernel(self.people(), m.ties, m.lines, self.rates))
         if self._september_in_step():
             self.school_year_turn()
             self.count("entered_cohort", self.enter_cohort())

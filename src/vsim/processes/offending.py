@@ -24,8 +24,13 @@ from numba import njit
 
 from vsim.processes.base import Process, heat_intensity
 from vsim.rng import draw
-from vsim.state import Incidents, age_index, fill_growing
+from vsim.state import Incidents, age_index, fill_growing, people_view
 from vsim.vocabulary import DAYS_PER_YEAR, REL_PERPETRATION
+
+OffendingPeople = people_view("OffendingPeople", (
+    "alive", "pid", "age_days", "custody_until", "risk_rr", "exploited_by", "weapon", "record",
+    "place", "exposure", "level", "n_offences", "last_offence", "victimisation",
+    "neighbourhood", "modifiers"), __name__)
 
 
 class OffendingRates(NamedTuple):
@@ -65,125 +70,125 @@ class OffendingKeys(NamedTuple):
     report: np.uint64
 
 
-@njit(inline="always", cache=True)
-def hazard(people, places, rates, i):
-    """Person i's hazard over the step, with the parts an incident needs.
-
-    Returns (hazard, public opportunity, private share, exposure term γ_E·E, heat of the usual
-    place).
-    """
-    rr = np.float64(people.risk_rr[i])
-    if people.exploited_by[i] >= 0:
-        rr *= rates.rr_exploited
-    if people.weapon[i] != 0:
-        rr *= rates.rr_weapon
-    if people.record[i] > 0:
-        rr *= rates.rr_record
-    pl = people.place[i]
-    near_repeat = 1.0
-    intensity = 0.0
-    if pl >= 0:
-        intensity = heat_intensity(places, pl)
-        near_repeat = 1.0 + rates.coef_heat * intensity
-        public_open = (rates.p_in_public * (1.0 - places.guardianship[pl])
-                       * places.rel_opportunity[pl])
-    else:
-        public_open = rates.p_in_public
-    private = 1.0 - rates.p_in_public
-    excited = rates.coef_exposure * people.exposure[i]
-    h = (rates.h0 * rates.age_curve[age_index(people.age_days[i])]
-         * rates.rel_level[people.level[i]] * rr * (1.0 + excited) * near_repeat
-         * (public_open + private) * people.modifiers[REL_PERPETRATION, i] * rates.weeks)
-    return h, public_open, private, excited, intensity
-
-
 @njit(cache=True)
 def offending_kernel(people, ties, places, pools, rates, keys, t, out):
-    """Fill the incident buffer ``out`` for this step; returns the count, or −1 if it overflowed.
+    """Fill the incident buffer ``out`` for this step and book the incidents; returns the count.
 
-    Pure: it reads state and writes only the buffer, so an overflow can be retried with a
-    bigger buffer and the same (counter-based) draws.
+    If the buffer is too small it returns −1 having changed nothing but the buffer, so the
+    step can be retried with a bigger one and the same (counter-based) draws; once every
+    incident is drawn, each is booked on its perpetrator (offences, last offence) and place
+    (heat).
 
-    Why one function: every person is visited once a week and the victim, place, weapon and
-    injury draws of the few who offend follow from the same loop variables; the hazard is an
-    inlined helper.
+    Why one function: every person's hazard is computed once a week, and the place, victim,
+    weapon and injury of the few who offend follow from the same loop variables; a helper
+    taking the state per person would cost reference counting on every call.
     """
     cap = out.perpetrator.shape[0]
     count = 0
-    pid, alive, custody_until = people.pid, people.alive, people.custody_until
+    pid, alive, age_days = people.pid, people.alive, people.age_days
+    custody_until, risk_rr, exploited_by = people.custody_until, people.risk_rr, people.exploited_by
+    weapon, record, place, exposure = people.weapon, people.record, people.place, people.exposure
+    level, n_offences = people.level, people.n_offences
+    victimisation, home = people.victimisation, people.neighbourhood
+    rel_perpetration = people.modifiers[REL_PERPETRATION]
+    partner, degree = ties.partner, ties.degree
+    heat, users, guardianship = places.heat, places.users, places.guardianship
+    rel_opportunity, place_nbhd = places.rel_opportunity, places.neighbourhood
+    place_ptr, place_members = pools.place_ptr, pools.place_members
+    age_curve, rel_level = rates.age_curve, rates.rel_level
+    # the hazard's scalars too: read from the record in the loop they cost ~7% at 1e6
+    h0, weeks, p_in_public = rates.h0, rates.weeks, rates.p_in_public
+    coef_exposure, coef_heat = rates.coef_exposure, rates.coef_heat
+    rr_exploited, rr_weapon, rr_record = rates.rr_exploited, rates.rr_weapon, rates.rr_record
+    key_offend = keys.offend
     for i in range(alive.shape[0]):
         if alive[i] == 0 or custody_until[i] > t:
             continue
-        h, public_open, private, excited, intensity = hazard(people, places, rates, i)
+        # The hazard (module docstring).
+        rr = np.float64(risk_rr[i])
+        if exploited_by[i] >= 0:
+            rr *= rr_exploited
+        if weapon[i] != 0:
+            rr *= rr_weapon
+        if record[i] > 0:
+            rr *= rr_record
+        pl = place[i]
+        near_repeat = 1.0
+        intensity = 0.0
+        if pl >= 0:
+            intensity = heat_intensity(heat, users, pl)
+            near_repeat = 1.0 + coef_heat * intensity
+            public_open = p_in_public * (1.0 - guardianship[pl]) * rel_opportunity[pl]
+        else:
+            public_open = p_in_public
+        private = 1.0 - p_in_public
+        excited = coef_exposure * exposure[i]
+        h = (h0 * age_curve[age_index(age_days[i])] * rel_level[level[i]] * rr
+             * (1.0 + excited) * near_repeat * (public_open + private) * rel_perpetration[i]
+             * weeks)
         if h <= 0.0:
             continue
-        u = draw(keys.offend, t, pid[i], 0)
+        u = draw(key_offend, t, pid[i], 0)
         # P = 1 − exp(−h) ≤ h: a draw above h needs no exp (nearly everyone, every week).
         if u >= h or u >= 1.0 - np.exp(-h):
             continue
         if count >= cap:
             return -1
         # Where: the usual public place, or private/elsewhere.
-        pl = people.place[i]
         at_place = -1
         if pl >= 0 and draw(keys.offend, t, pid[i], 1) * (public_open + private) < public_open:
             at_place = pl
         # Whom: a peer, someone at the same place, or someone outside the population.
         victim = -1
         u = draw(keys.victim, t, pid[i], 0)
-        if u < rates.p_victim_peer and ties.degree[i] > 0:
-            j = ties.partner[i, int(draw(keys.victim, t, pid[i], 1) * ties.degree[i])]
+        if u < rates.p_victim_peer and degree[i] > 0:
+            j = partner[i, int(draw(keys.victim, t, pid[i], 1) * degree[i])]
             if alive[j] == 1 and custody_until[j] <= t:
                 victim = j
         if victim < 0 and u < rates.p_victim_peer + rates.p_victim_place and pl >= 0:
-            lo = pools.place_ptr[pl]
-            hi = pools.place_ptr[pl + 1]
+            lo = place_ptr[pl]
+            hi = place_ptr[pl + 1]
             if hi > lo:
                 for attempt in range(3):
-                    j = pools.place_members[lo + int(draw(keys.victim, t, pid[i], 2 + attempt)
-                                                     * (hi - lo))]
+                    j = place_members[lo + int(draw(keys.victim, t, pid[i], 2 + attempt)
+                                               * (hi - lo))]
                     if j != i and alive[j] == 1 and custody_until[j] <= t:
                         victim = j
                         break
         under25 = 1
         if victim < 0:
             under25 = 1 if draw(keys.victim, t, pid[i], 9) < rates.p_outside_under25 else 0
-        armed = draw(keys.weapon, t, pid[i], 0) < (rates.p_weapon_carrier
-                                                    if people.weapon[i] != 0 else rates.p_weapon)
+        armed = draw(keys.weapon, t, pid[i], 0) < (rates.p_weapon_carrier if weapon[i] != 0
+                                                    else rates.p_weapon)
         serious = draw(keys.injury, t, pid[i], 0) < (rates.p_serious_weapon if armed
                                                       else rates.p_serious)
         out.perpetrator[count] = i
         out.victim[count] = victim
         out.place[count] = at_place
-        out.neighbourhood[count] = (places.neighbourhood[at_place] if at_place >= 0
-                                    else people.neighbourhood[i])
+        out.neighbourhood[count] = place_nbhd[at_place] if at_place >= 0 else home[i]
         out.weapon[count] = armed
         out.serious[count] = serious
         out.robbery[count] = draw(keys.robbery, t, pid[i], 0) < rates.p_robbery
         out.recorded[count] = draw(keys.report, t, pid[i], 0) < rates.p_reported
         out.victim_under25[count] = under25
-        out.first_time[count] = people.n_offences[i] == 0
-        out.reoffence[count] = people.record[i] > 0
-        out.exposed[count] = people.victimisation[i] + intensity >= rates.exposed_threshold
+        out.first_time[count] = n_offences[i] == 0
+        out.reoffence[count] = record[i] > 0
+        out.exposed[count] = victimisation[i] + intensity >= rates.exposed_threshold
         out.exposure_share[count] = excited / (1.0 + excited)
         out.perpetrator_id[count] = pid[i]
         out.victim_id[count] = pid[victim] if victim >= 0 else -1
-        out.perpetrator_age[count] = int(people.age_days[i] / DAYS_PER_YEAR)
-        out.perpetrator_level[count] = people.level[i]
-        out.perpetrator_exploited[count] = people.exploited_by[i] >= 0
+        out.perpetrator_age[count] = int(age_days[i] / DAYS_PER_YEAR)
+        out.perpetrator_level[count] = level[i]
+        out.perpetrator_exploited[count] = exploited_by[i] >= 0
         count += 1
+    perpetrator, at_place, last_offence = out.perpetrator, out.place, people.last_offence
+    for r in range(count):
+        i = perpetrator[r]
+        n_offences[i] += 1
+        last_offence[i] = t
+        if at_place[r] >= 0:
+            heat[at_place[r]] += 1.0
     return count
-
-
-@njit(cache=True)
-def book_incidents(incidents, people, places, t):
-    """Book this step's incidents on perpetrators (offences, last offence) and places (heat)."""
-    for r in range(incidents.perpetrator.shape[0]):
-        i = incidents.perpetrator[r]
-        people.n_offences[i] += 1
-        people.last_offence[i] = t
-        if incidents.place[r] >= 0:
-            places.heat[incidents.place[r]] += 1.0
 
 
 class Offending(Process):
@@ -194,6 +199,7 @@ class Offending(Process):
     description = "perpetration hazard; victim from peers, place or outside; weapon, injury"
     reads = ("offending", "propensity", "places", "contagion")
     Keys = OffendingKeys
+    People = OffendingPeople
 
     @classmethod
     def rates_for(cls, sections, weeks):
@@ -219,14 +225,13 @@ class Offending(Process):
             heat_decay=float(np.exp(-weeks / sections.places.tau_heat_weeks)))
 
     def step(self) -> None:
-        """Decay place heat, draw this step's incidents, book them."""
+        """Decay place heat, then draw and book this step's incidents."""
         m = self.model
         places = m.world.places
         np.multiply(places.heat, self.rates.heat_decay, out=places.heat)
         m.incident_buffer, n = fill_growing(
             m.incident_buffer,
-            lambda buf: offending_kernel(m.people, m.ties, places, m.pools, self.rates,
+            lambda buf: offending_kernel(self.people(), m.ties, places, m.pools, self.rates,
                                          self.keys, m.t, buf),
             Incidents.empty)
         m.incidents = m.incident_buffer.first(n)
-        book_incidents(m.incidents, m.people, places, m.t)

@@ -15,6 +15,11 @@ from numba import njit
 
 from vsim.processes.base import Process
 from vsim.rng import draw
+from vsim.state import people_view
+
+CarryingPeople = people_view("CarryingPeople", (
+    "alive", "pid", "weapon", "custody_until", "victimisation", "level", "exploited_by"),
+    __name__)
 
 
 class CarryingRates(NamedTuple):
@@ -41,20 +46,24 @@ def carrying_kernel(people, rates, keys, t):
     """
     started = 0
     weeks = rates.weeks
-    weapon = people.weapon
-    for i in range(people.alive.shape[0]):
-        if people.alive[i] == 0 or people.custody_until[i] > t:
+    alive, pid, weapon = people.alive, people.pid, people.weapon
+    custody_until = people.custody_until
+    victimisation, level, exploited_by = people.victimisation, people.level, people.exploited_by
+    p_start, p_stop, key = rates.p_start, rates.p_stop, keys.carry
+    coef_victimisation, rel_exploited = rates.coef_victimisation, rates.rel_exploited
+    for i in range(alive.shape[0]):
+        if alive[i] == 0 or custody_until[i] > t:
             continue
-        u = draw(keys.carry, t, people.pid[i], 0)
+        u = draw(key, t, pid[i], 0)
         if weapon[i] != 0:
-            if u < 1.0 - (1.0 - rates.p_stop) ** weeks:
+            if u < 1.0 - (1.0 - p_stop) ** weeks:
                 weapon[i] = 0
         else:
             # Assumption: each involvement level multiplies the chance of carrying by (1+level).
-            rate = (rates.p_start * (1.0 + rates.coef_victimisation * people.victimisation[i])
-                    * (1.0 + people.level[i]))
-            if people.exploited_by[i] >= 0:
-                rate *= rates.rel_exploited
+            rate = (p_start * (1.0 + coef_victimisation * victimisation[i])
+                    * (1.0 + level[i]))
+            if exploited_by[i] >= 0:
+                rate *= rel_exploited
             if rate > 1.0:
                 rate = 1.0
             # 1 − (1 − rate)^weeks ≤ weeks·rate/(1 − rate): skip the power for most draws.
@@ -75,6 +84,7 @@ class WeaponCarrying(Process):
     reads = ("offending", "exploiters")
     Keys = CarryingKeys
     counts = ("started_carrying",)
+    People = CarryingPeople
 
     @classmethod
     def rates_for(cls, sections, weeks):
@@ -87,4 +97,5 @@ class WeaponCarrying(Process):
     def step(self) -> None:
         """Update who carries a weapon."""
         m = self.model
-        self.count("started_carrying", carrying_kernel(m.people, self.rates, self.keys, m.t))
+        self.count("started_carrying", carrying_kernel(self.people(), self.rates, self.keys,
+                                                       m.t))
