@@ -33,7 +33,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "vsim.builder", "vsim.processes", "vsim.delivery", "vsim.agents",
                "vsim.observers", "vsim.recorder", "vsim.model")),
     ("applications", ("vsim.plots", "vsim.display", "vsim.compare", "vsim.sweep",
-                      "vsim.isolation", "vsim.analysis", "vsim.report", "vsim.testing")),
+                      "vsim.isolation", "vsim.analysis", "vsim.report_html", "vsim.report_sweep",
+                      "vsim.report", "vsim.testing")),
     ("interface", ("vsim.cli", "vsim.__main__", "vsim")),
 )
 

@@ -194,6 +194,12 @@ def comparison_outcome(name: str) -> Outcome:
     return outcome(name, COMPARISON_OUTCOMES)
 
 
+def label_of(name: str) -> str:
+    """``name: description (unit)`` of a declared outcome; a custom model's name as it is."""
+    item = RUN_OUTCOMES.get(name) or _EVERY.get(name)
+    return f"{name}: {item.label}" if item else name
+
+
 class UnknownOutcome(KeyError):
     """A name that is not in the outcome vocabulary."""
 

@@ -54,13 +54,12 @@ def _uniform(key, pids: np.ndarray, k: int) -> np.ndarray:
 def make_neighbourhoods(scenario: Scenario):
     """Names, shares and deprivation of the neighbourhoods (listed, or generated)."""
     area = scenario.area
+    names = scenario.neighbourhood_names
     if area.neighbourhoods:
-        names = [n.name for n in area.neighbourhoods]
         share = np.array([n.share for n in area.neighbourhoods], float)
         dep = np.array([n.deprivation for n in area.neighbourhoods], float)
     else:
         k = area.n_neighbourhoods
-        names = [f"neighbourhood {i + 1}" for i in range(k)]
         # Part of the area, not of the luck of a seed: equal sizes (wards are drawn to similar
         # electorates; assumption) and deprivation at the normal quantiles of the stated mean
         # and spread, most deprived first.

@@ -138,8 +138,7 @@ class Scenario(Section):
                 f"exploiters.max_age ({self.exploiters.max_age})")
         if self.offending.p_victim_peer + self.offending.p_victim_place > 1.0 + 1e-12:
             raise ValueError("offending.p_victim_peer + offending.p_victim_place must be ≤ 1")
-        names = ([n.name for n in self.area.neighbourhoods] if self.area.neighbourhoods else
-                 [f"neighbourhood {i + 1}" for i in range(self.area.n_neighbourhoods)])
+        names = self.neighbourhood_names
         for k, iv in enumerate(self.interventions):
             unknown = [n for n in iv.neighbourhoods if n not in names]
             if unknown:
@@ -176,4 +175,11 @@ class Scenario(Section):
     def neighbourhood_count(self) -> int:
         """Number of neighbourhoods."""
         return len(self.area.neighbourhoods) or self.area.n_neighbourhoods
+
+    @property
+    def neighbourhood_names(self) -> list[str]:
+        """The neighbourhoods' names: those listed, or 'neighbourhood 1', 'neighbourhood 2', ..."""
+        if self.area.neighbourhoods:
+            return [n.name for n in self.area.neighbourhoods]
+        return [f"neighbourhood {i + 1}" for i in range(self.area.n_neighbourhoods)]
 

@@ -91,10 +91,7 @@ class Intervention:
         self.p_dropout = 1.0 - (1.0 - spec.p_dropout_weekly) ** self.weeks
         self.rel = spec.effects.as_array()
         names = model.world.nbhd_names
-        unknown = [n for n in spec.neighbourhoods if n not in names]
-        if unknown:
-            raise ValueError(f"interventions[{index}].neighbourhoods: {unknown} not among "
-                             f"the scenario's neighbourhoods {names}")
+        # the scenario's validation has checked that every name is one of its neighbourhoods
         self.nbhd_mask = np.array([not spec.neighbourhoods or n in spec.neighbourhoods
                                    for n in names])
         self.key = self.stream(0)
