@@ -29,8 +29,16 @@ def check_ties(model: ViolenceModel) -> None:
     assert len(both) == len(edges) == deg[alive].sum() // 2
 
 
-def test_invariants_every_step():
-    model = ViolenceModel(quick(**{"time.years": 1.5, "time.burn_in_weeks": 0}))
+@pytest.mark.parametrize("growth", [0.0, 0.2])
+def test_invariants_every_step(growth):
+    """The invariants hold every step, also when the arrays grow.
+
+    With cohorts growing 20% a year the arrays outgrow their slots and are remade, and the
+    processes' views of them must follow.
+    """
+    model = ViolenceModel(quick(**{"time.years": 3.0 if growth else 1.5,
+                                   "time.burn_in_weeks": 0, "population.cohort_growth": growth}))
+    capacity = model.people.capacity
     record = model.recorder
     ex = model.scenario.exploiters
     previous = int(model.people.alive.sum())
@@ -60,6 +68,8 @@ def test_invariants_every_step():
         assert np.all(lines.recruited_this_year <= ex.recruits_per_year)
         assert np.all(model.people.victimisation >= 0)
     check_ties(model)
+    if growth:
+        assert model.people.capacity > capacity, "the arrays grew"
     assert record.columns["entered_cohort"].sum() > 0, "a September passed: a cohort entered"
     assert record.columns["left_at_25"].sum() > 0
 

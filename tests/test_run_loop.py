@@ -5,6 +5,8 @@ Its observers, the outcome vocabulary, process contracts and Mesa's conventions.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import mesa
@@ -64,6 +66,21 @@ def test_stepping_by_hand_goes_through_the_same_loop():
     assert [c for c in log.calls if c[0] == "step"][-5:] == [("step", t) for t in range(8, 13)]
     assert model.steps == 5 and model.recorder.columns["n_young_people"][4] > 0
     assert model.recorder.columns["n_young_people"][5] == 0  # not recorded yet
+
+
+def test_a_model_pickled_mid_run_resumes_bit_for_bit():
+    import copy
+    import pickle
+
+    model = ViolenceModel(quick(**SHORT))
+    for _ in range(6):
+        model.step()
+    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        a, b = model.run(), twin.run()
+        pd.testing.assert_frame_equal(a.steps, b.steps, check_exact=True)
+        model = ViolenceModel(quick(**SHORT))  # a fresh one for the next twin
+        for _ in range(6):
+            model.step()
 
 
 def test_the_mesa_datacollector_holds_the_start_and_every_recorded_step():
@@ -144,7 +161,7 @@ def test_undeclared_outcomes_and_counters_are_errors_not_zeros():
 def test_experiment_outcomes_use_the_vocabulary_and_old_names_warn():
     spec = {"name": "x", "base": "b.toml", "parameters": [{"path": "contagion.beta",
                                                            "low": 0.1, "high": 0.2}]}
-    with pytest.warns(DeprecationWarning, match="'cost_total' is now called 'programme_cost'"):
+    with pytest.warns(FutureWarning, match="'cost_total' is now called 'programme_cost'"):
         exp = Experiment.model_validate({**spec, "outcomes": ["incidents", "cost_total"]})
     assert exp.outcomes == ("incidents", "programme_cost")
     with pytest.raises(ValueError, match="unknown"):
@@ -152,6 +169,27 @@ def test_experiment_outcomes_use_the_vocabulary_and_old_names_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Experiment.model_validate({**spec, "outcomes": ["programme_cost"]})
+        # a custom model's own outcome of that name is left alone
+        custom = Experiment.model_validate({**spec, "model": "vsim.testing:ishigami",
+                                            "outcomes": ["cost_total"]})
+    assert custom.outcomes == ("cost_total",)
+
+
+def test_vsim_sweep_says_an_old_outcome_name_was_renamed(tmp_path):
+    """FutureWarnings are shown to end users; the command line prints the note itself."""
+    quick_file = (vsim.loading.SHIPPED / "quick.toml").as_posix()
+    experiment = tmp_path / "old.toml"
+    experiment.write_text(
+        f'name = "old"\nbase = "{quick_file}"\npopulation_scale = 0.1\n'
+        'outcomes = ["incidents", "cost_total"]\n'
+        '[design]\nmethod = "factorial"\nlevels = 2\n'
+        '[[parameters]]\npath = "contagion.beta"\nlow = 0.0005\nhigh = 0.001\n')
+    done = subprocess.run([sys.executable, "-m", "vsim", "sweep", str(experiment), "--out",
+                           str(tmp_path / "out"), "--jobs", "1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "'cost_total' is now called 'programme_cost'" in done.stderr
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert "programme_cost" in runs.columns and "cost_total" not in runs.columns
 
 
 def test_a_process_reading_an_undeclared_section_fails_at_construction():

@@ -73,6 +73,13 @@ def test_involvement_off_freezes_levels_except_arrivals_and_departures():
     assert np.array_equal(model.people.level, before)
 
 
+def test_victimisation_off_means_nobody_carries_recent_victimisation():
+    model = ViolenceModel(quick(**CHANGES, **{"processes.victimisation": False}), seed=2)
+    steps = model.run().steps
+    assert np.all(model.people.victimisation == 0.0) and steps["incidents"].sum() > 100
+    assert steps["victims_in_population"].sum() > 0  # victims are still chosen
+
+
 def test_weapon_carrying_off_means_nobody_carries():
     steps = vsim.run(quick(**CHANGES, **{"processes.weapon_carrying": False}), seed=2).steps
     assert steps["weapon_carriers"].max() == 0 and steps["incidents"].sum() > 100

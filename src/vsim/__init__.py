@@ -34,8 +34,10 @@ def run(scenario: Scenario | str, seed: int | None = None, progress=None):
     # deferred: the model pulls numba and compiles or loads the kernels (~0.5 s), which
     # `import vsim` for reading and validating scenarios does without
     from vsim.model import ViolenceModel
+    from vsim.observers import Progress  # deferred with the model, as above
 
-    return ViolenceModel(scenario, seed=seed).run(progress=progress)
+    watching = [Progress(progress)] if progress is not None else []
+    return ViolenceModel(scenario, seed=seed, observers=watching).run()
 
 
 __all__ = ["Scenario", "ScenarioError", "json_schema", "load_scenario", "run",

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
@@ -253,7 +254,11 @@ def _sweep_experiment(experiment: Path | None, out_dir: Path | None,
                                            "(or --status DIR)"])
     if jobs == 0 or jobs < -1:
         raise ScenarioError("--jobs", [f"--jobs = {jobs}: must be -1 (all cores) or ≥ 1"])
-    exp = load_experiment(experiment)
+    with warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always", FutureWarning)
+        exp = load_experiment(experiment)
+    for note in notes:  # renamed outcomes: say so, the file still works
+        err.print(f"note: {experiment}: {note.message}", highlight=False, soft_wrap=True)
     _check_target(out_dir, True, exp.spec.name)
     return exp
 

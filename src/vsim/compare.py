@@ -126,13 +126,19 @@ class ComparisonTracker(Observer):
         self.summary: RunSummary | None = None
 
     def after_step(self, model, t: int) -> None:
-        """Friends of this step's new participants; this step's incidents if recorded."""
+        """Friends of this step's new participants and this step's incidents, if recorded.
+
+        Only the recorded period counts (as for participants and costs): someone enrolled
+        during the burn-in is neither a participant nor anyone's peer.
+        """
+        if t < model.n_burn_in:
+            return
         for iv in model.interventions:
             slots, pids = iv.enrolled_at(t)
             if slots.size:
                 self.peer_chunks.append(_friends(model, slots, pids))
         inc = model.incidents
-        if t >= model.n_burn_in and inc.perpetrator.shape[0]:
+        if inc.perpetrator.shape[0]:
             self.perpetrator_chunks.append(inc.perpetrator_id.copy())
             self.crime_cost += incident_crime_cost(self.crime_costs, inc.robbery, inc.serious,
                                                    inc.weapon)

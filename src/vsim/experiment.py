@@ -165,13 +165,15 @@ class Experiment(Section):
     def _renamed_outcomes(cls, data):
         """Rename old outcome names, with a note: they work for one release more.
 
-        The note is a DeprecationWarning.
+        The note is a FutureWarning.
         """
         outcomes = data.get("outcomes") if isinstance(data, dict) else None
-        if isinstance(outcomes, list | tuple) and any(o in DEPRECATED for o in outcomes):
+        vsim_model = isinstance(data, dict) and data.get("model", "vsim") == "vsim"
+        if (vsim_model and isinstance(outcomes, list | tuple)
+                and any(o in DEPRECATED for o in outcomes)):
             for old in (o for o in outcomes if o in DEPRECATED):
                 warnings.warn(f"outcomes: '{old}' is now called '{DEPRECATED[old]}'; the old "
-                              f"name will stop working in the next release", DeprecationWarning,
+                              f"name will stop working in the next release", FutureWarning,
                               stacklevel=2)
             data = {**data, "outcomes": [DEPRECATED.get(o, o) for o in outcomes]}
         return data

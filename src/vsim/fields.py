@@ -23,6 +23,7 @@ Caseload = Annotated[float, Field(ge=0.0, le=1_000_000.0)]  # young people per m
 Weeks = Annotated[float, Field(ge=0.0, le=520.0)]  # a delay or a wait, up to ten years
 Duration = Annotated[float, Field(gt=0.0, le=520.0)]  # weeks a programme lasts
 HalfLife = Annotated[float, Field(gt=0.0, le=5200.0)]  # weeks
+PlaceCount = Annotated[int, Field(ge=1, le=100_000)]  # places an intervention works at
 
 
 class Section(BaseModel):

@@ -292,8 +292,8 @@ def resolve_scenario(scenario: Scenario | str | os.PathLike,
     """
     if not isinstance(scenario, Scenario):
         path = Path(scenario)
-        if not path.exists() and (SHIPPED / f"{scenario}.toml").is_file():
-            path = SHIPPED / f"{scenario}.toml"
+        if not path.is_file() and (SHIPPED / f"{scenario}.toml").is_file():
+            path = SHIPPED / f"{scenario}.toml"  # a file of that name comes first
         elif not path.exists():
             raise ScenarioError(str(scenario), [
                 f"no scenario file {str(scenario)!r} and no shipped scenario of that name; "

@@ -17,7 +17,7 @@ import numpy as np
 from vsim import delivery
 from vsim.agents import CountyLine, Place, YoungPerson
 from vsim.budget import fund
-from vsim.builder import build_pools, build_world
+from vsim.builder import build_world
 from vsim.loading import resolve_scenario
 from vsim.observers import Observer, Progress
 from vsim.outcomes import EventCounts
@@ -94,7 +94,7 @@ class ViolenceModel(mesa.Model):
         collector = MesaCollector()
         self.datacollector = collector.datacollector
         self.observers: list[Observer] = []
-        self._finished = False
+        self._finished: set[int] = set()  # observers told the run is over
         for observer in (self.recorder, collector, *observers):
             self.attach(observer)
         while self.t < self.n_burn_in:  # the burn-in: Mesa's step counter stays at 0
@@ -185,10 +185,10 @@ class ViolenceModel(mesa.Model):
         return self.results() if self.tables else None
 
     def finish(self) -> None:
-        """Tell every observer the run is over (once)."""
-        if not self._finished:
-            self._finished = True
-            for observer in self.observers:
+        """Tell every observer the run is over (each once, however often this is called)."""
+        for observer in self.observers:
+            if id(observer) not in self._finished:
+                self._finished.add(id(observer))
                 observer.finish(self)
 
     def results(self) -> Results:
@@ -212,10 +212,6 @@ class ViolenceModel(mesa.Model):
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ helpers
-    def rebuild_pools(self) -> None:
-        """Rebuild the tie-formation and place pools after the population changed."""
-        self.pools = build_pools(self.people, self.world)
-
     def grow(self, new_capacity: int) -> None:
         """Give the arrays more slots (a cohort larger than the free slots)."""
         self.people = self.people.grow(new_capacity)

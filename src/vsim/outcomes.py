@@ -9,6 +9,7 @@ outcome or counter is an error rather than a silent zero.
 * :data:`INCIDENT_COUNTS` — counted from the step's incidents;
 * :data:`STOCKS` — counted from the state at the end of a step;
 * :data:`STEP_RATES` — derived per-step columns of ``steps.parquet``;
+* :data:`PERIOD_RATES` — rates over a month or a year (``monthly.parquet``, the summary);
 * :data:`NEIGHBOURHOOD_COUNTS` — columns of ``neighbourhoods.parquet`` (per month);
 * :data:`RUN_OUTCOMES` — totals and means over a run's recorded period (sweep outcomes);
 * :data:`COMPARISON_OUTCOMES` — what ``vsim compare`` reports for a scenario against its
@@ -108,6 +109,10 @@ STEP_RATES = _declare(
     ("police_uk_possession_of_weapons", "police.uk 'Possession of weapons' (stop and search "
      "finds)", "crimes"),
 )
+# Rates over a month or a year (monthly.parquet, the yearly summary).
+PERIOD_RATES = _declare(
+    ("recorded_per_1000_residents", "recorded incidents per 1,000 residents", "per period"),
+)
 NEIGHBOURHOOD_COUNTS = _declare(
     ("incidents", "incidents in the neighbourhood", "incidents"),
     ("incidents_recorded", "incidents recorded by police", "incidents"),
@@ -177,8 +182,10 @@ COMPARISON_OUTCOMES = _declare(
     ("waiting_end", "young people waiting at the end", YP),
 )
 
-_EVERY = {**EVENTS, **INCIDENT_COUNTS, **STOCKS, **STEP_RATES, **NEIGHBOURHOOD_COUNTS,
-          **RUN_OUTCOMES, **COMPARISON_OUTCOMES}
+# The same name in several tables is the same quantity over another span (a step, a month and
+# a neighbourhood, a run); looked up without a table, the run's meaning comes first.
+_EVERY = {**EVENTS, **INCIDENT_COUNTS, **STOCKS, **STEP_RATES, **PERIOD_RATES,
+          **NEIGHBOURHOOD_COUNTS, **COMPARISON_OUTCOMES, **RUN_OUTCOMES}
 
 
 def comparison_outcome(name: str) -> Outcome:

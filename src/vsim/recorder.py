@@ -20,7 +20,11 @@ from vsim.observers import Observer
 from vsim.outcomes import EVENTS, INCIDENT_COUNTS, MAIN, NEIGHBOURHOOD_COUNTS, RUN_OUTCOMES, STOCKS
 from vsim.state import people_view
 
-STOCK_NAMES = tuple(STOCKS)
+# The positions stock_kernel and incident_kernel fill, by name. They must cover the
+# vocabulary's STOCKS and INCIDENT_COUNTS (checked here): a declared outcome nobody computes
+# would otherwise be a column of zeros.
+STOCK_NAMES = ("n_young_people", "n_none", "n_at_risk", "n_involved", "n_entrenched",
+               "n_exploited", "in_custody", "known_to_police", "weapon_carriers", "active_lines")
 CountedPeople = people_view("CountedPeople", ("alive", "level", "exploited_by", "custody_until",
                                               "known_until", "weapon"), __name__)
 
@@ -55,11 +59,16 @@ def count_stocks(people, lines, t: int) -> dict[str, int]:
     return dict(zip(STOCK_NAMES, out.tolist(), strict=True))
 
 
-# The integer INCIDENT_COUNTS, in the order incident_kernel fills them.
 _COUNTED = ("incidents", "incidents_recorded", "recorded_robberies", "weapon_incidents",
             "serious_injury_incidents", "robberies", "victims_under_25", "victims_in_population",
             "perpetrators", "first_time_perpetrators", "reoffending_incidents",
             "incidents_after_exposure")
+_SUMMED = ("attributable_to_exposure",)  # summed by numpy in incident_counts
+if set(STOCK_NAMES) != set(STOCKS) or set(_COUNTED + _SUMMED) != set(INCIDENT_COUNTS):
+    raise RuntimeError("vsim.recorder computes "
+                       f"{sorted(set(STOCK_NAMES) | set(_COUNTED + _SUMMED))} but vsim.outcomes "
+                       f"declares {sorted(set(STOCKS) | set(INCIDENT_COUNTS))}: compute every "
+                       f"declared stock and incident count")
 
 
 @njit(cache=True)
@@ -176,6 +185,10 @@ class Recorder(Observer):
             chunk = model.incidents.columns()
             chunk["step"] = np.full(n, row, np.int32)
             self.incident_chunks.append(chunk)
+
+    def rows_done(self, model) -> int:
+        """How many recorded steps the model has taken so far (at most the horizon)."""
+        return min(max(0, model.t - model.n_burn_in), self.by_neighbourhood.shape[0])
 
     def totals(self) -> dict[str, float]:
         """Run outcomes from the recorded rows (programme cost apart: see RunTotals)."""

@@ -270,13 +270,15 @@ def participants_frame(model) -> pd.DataFrame:
 
 
 def collect_results(model) -> Results:
-    """Turn a finished model's recorders into :class:`Results`."""
+    """Turn a model's recorder into :class:`Results`: the recorded steps done so far."""
     sc = model.scenario
     record = model.recorder
-    steps = steps_frame(record.columns, sc.time.start, sc.time.step_days, sc.area.residents)
+    rows = record.rows_done(model)
+    steps = steps_frame({name: col[:rows] for name, col in record.columns.items()},
+                        sc.time.start, sc.time.step_days, sc.area.residents)
     incidents = _incident_frame(model)
-    nbhd = neighbourhood_frame(record.by_neighbourhood, model.world.nbhd_names, sc.time.start,
-                               sc.time.step_days)
+    nbhd = neighbourhood_frame(record.by_neighbourhood[:rows], model.world.nbhd_names,
+                               sc.time.start, sc.time.step_days)
     return Results(scenario=sc, seed=model.seed, steps=steps,
                    monthly=monthly_frame(steps, sc.area.residents), neighbourhoods=nbhd,
                    police_uk=police_uk_long(nbhd), incidents=incidents,

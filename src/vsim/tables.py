@@ -88,6 +88,9 @@ def neighbourhood_frame(counts: np.ndarray, names: list[str], start: dt.date,
         frame.insert(0, "neighbourhood", names)
         frame.insert(0, "month", month)
         rows.append(frame)
+    if not rows:  # no recorded step yet
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in NEIGHBOURHOOD_COUNTS else "object")
+                             for c in ("month", "neighbourhood", *NEIGHBOURHOOD_COUNTS)})
     return pd.concat(rows, ignore_index=True)
 
 

@@ -40,17 +40,22 @@ def build(specs, model) -> list[Intervention]:
 
 
 def reach(model) -> dict:
-    """Who a model's interventions reached.
+    """Who a model's interventions reached in the recorded period.
 
-    Returns the ids of everyone enrolled in the recorded period (sorted), the courses
-    completed and dropped out, and the young people waiting at the end.
+    Returns the ids of everyone enrolled in the recorded period (sorted), the courses that
+    ended in it completed or dropped out, and the young people waiting at the end.
     """
-    enrolled = [iv.pids[iv.t_enrolled >= model.n_burn_in] for iv in model.interventions]
+    burn_in = model.n_burn_in
+    enrolled = [iv.pids[iv.t_enrolled >= burn_in] for iv in model.interventions]
     participants = (np.unique(np.concatenate(enrolled)).astype(np.int64) if enrolled
                     else np.zeros(0, np.int64))
-    return {"participants": participants,
-            "completed": sum(int((iv.status == COMPLETED).sum()) for iv in model.interventions),
-            "dropped_out": sum(int((iv.status == DROPPED).sum()) for iv in model.interventions),
+
+    def ended(status: int) -> int:
+        return sum(int(((iv.status == status) & (iv.t_discharged >= burn_in)).sum())
+                   for iv in model.interventions)
+
+    return {"participants": participants, "completed": ended(COMPLETED),
+            "dropped_out": ended(DROPPED),
             "waiting_end": sum(iv.ledger[-1]["waiting"] for iv in model.interventions
                                if iv.ledger and iv.ledger[-1]["t"] >= model.n_burn_in)}
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from vsim.fields import Age, Caseload, Duration, Money, Positive, Probability, Staff
+from vsim.fields import Age, Caseload, Duration, Money, PlaceCount, Positive, Probability, Staff
 from vsim.interventions.base import Effects, InterventionSpec, Level, Targeting
 
 
@@ -21,7 +21,7 @@ class HotspotPolicingSpec(InterventionSpec):
     """Directed patrols at violence hotspots."""
 
     type: Literal["hotspot_policing"] = "hotspot_policing"
-    n_places: int = Field(5, ge=1, le=100_000, description="Hotspots patrolled. Assumption.")
+    n_places: PlaceCount = Field(5, description="Hotspots patrolled. Assumption.")
     rel_opportunity: Probability = Field(0.84, description=(
         "Incident opportunity at a patrolled hotspot: Braga & Weisburd 2020, ~16% less crime "
         "(EVIDENCE §7)."))

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from vsim.fields import Age, Caseload, Duration, Money, Probability, Staff
+from vsim.fields import Age, Caseload, Duration, Money, PlaceCount, Probability, Staff
 from vsim.interventions.base import Effects, InterventionSpec, Targeting
 
 
@@ -24,7 +24,7 @@ class OutreachSpec(InterventionSpec):
     type: Literal["outreach"] = "outreach"
     place_kinds: tuple[str, ...] = Field(("asb_hotspot", "park"), description=(
         "Kinds of place worked (seed: identified ASB hotspots)."))
-    n_places: int = Field(3, ge=1, le=10_000, description=(
+    n_places: PlaceCount = Field(3, description=(
         "Places worked at once, hottest first. Assumption (seed: one small town, Loftus)."))
     max_age: Age = Field(19, description="Youth service ages. Assumption.")
     targeting: Targeting = "place"

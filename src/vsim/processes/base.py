@@ -3,9 +3,11 @@
 A process declares
 
 * ``reads``: the scenario sections it takes parameters from. At construction it turns them,
-  once, into ``rates``, a small immutable record of per-step values (:meth:`Process.rates_for`);
-  it never looks at the scenario again. It is handed only the sections it declared, so reading
-  another one fails at once (:class:`Sections`).
+  once, into ``rates``, a small immutable record of per-step values (:meth:`Process.rates_for`;
+  arrays in it are read-only); it never looks at the scenario again, but for the life course,
+  which creates each year's cohort as the builder creates the population, from the same
+  sections. It is handed only the sections it declared, so reading another one fails at once
+  (:class:`Sections`).
 * ``Keys``: a named tuple of the random streams it draws from (``self.keys``, passed to its
   kernels whole).
 * ``counts``: the event counters it adds to (``self.count``); any other name is an error.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+import numpy as np
 from numba import njit
 
 if TYPE_CHECKING:
@@ -43,7 +46,9 @@ class Sections:
         self._owner = owner
 
     def __getattr__(self, section: str) -> Any:
-        if section.startswith("_") or section not in self._allowed:
+        if section.startswith("_"):  # not a section (and, while unpickling, not set yet)
+            raise AttributeError(section)
+        if section not in self._allowed:
             raise AttributeError(
                 f"{self._owner} reads the scenario section '{section}' without declaring it; "
                 f"add it to {self._owner}.reads (declared: {', '.join(self._allowed) or 'none'})")
@@ -69,7 +74,7 @@ class Process:
         self.model = model
         self.enabled = (self.switch is None
                         or bool(getattr(model.scenario.processes, self.switch)))
-        self.rates = self.rates_for(self.sections_view(), model.weeks_per_step)
+        self.rates = _frozen(self.rates_for(self.sections_view(), model.weeks_per_step))
         self.keys = model.streams.keys(self.Keys)
         self._people_of = self._people = None
 
@@ -99,6 +104,14 @@ class Process:
     def step(self) -> None:
         """Advance this mechanism by one step."""
         raise NotImplementedError
+
+
+def _frozen(rates: tuple) -> tuple:
+    """The rates record with its arrays made read-only: the record is immutable."""
+    for value in rates:
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return rates
 
 
 @njit(inline="always", cache=True)

@@ -80,7 +80,8 @@ class LifeCourse(Process):
     """Ageing, school transitions, exit at 25 and the yearly cohort of 10-year-olds.
 
     A cohort is created as the starting population was (:mod:`vsim.population`), so this
-    process reads every section that creation reads.
+    process reads every section that creation reads, and, unlike the others, reads them (through
+    its restricted view) each September, not only into rates at construction.
     """
 
     name = "life_course"
@@ -96,7 +97,7 @@ class LifeCourse(Process):
         # What creating young people needs: only the sections declared above.
         self.sections = self.sections_view()
         self.tie_rule = tie_rule(self.sections, involvement_homophily=bool(
-            model.scenario.processes.rewiring))
+            self.sections.processes.rewiring))
 
     @classmethod
     def rates_for(cls, sections, weeks):
