@@ -4,7 +4,9 @@ Involvement levels, tie kinds, ages, the modifiers interventions act on, and the
 protective factors of the risk score.
 
 Everything else (state arrays, kernels, the scenario schema, results tables) takes these
-names and positions from here, so a new modifier or risk factor is added in one place.
+names and positions from here: a new modifier is added here alone; a new risk factor is
+declared here with its coefficient, and then needs how it is drawn (vsim.population) and its
+national prevalence (vsim.risk).
 """
 
 from __future__ import annotations
