@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.rng import draw
 from vsim.state import age_index, age_indices, people_view
 from vsim.vocabulary import N_AGES, TIE_NEIGHBOURHOOD, TIE_SCHOOL
@@ -51,7 +51,7 @@ def build_pool(group: np.ndarray, age_days: np.ndarray, alive: np.ndarray, n_gro
 
 # The tie helpers take the tie table's arrays, not the Ties group: they are called for every
 # attempt, and taking arrays out of a group costs reference counting on each call.
-@njit(cache=True)
+@kernel
 def has_tie(partner, degree, i, j):
     """True if slot i is already tied to slot j."""
     for s in range(degree[i]):
@@ -60,7 +60,7 @@ def has_tie(partner, degree, i, j):
     return False
 
 
-@njit(cache=True)
+@kernel
 def add_tie(partner, kind, degree, i, j, k):
     """Tie i and j with kind k if both have a free slot; returns success."""
     cap = partner.shape[1]
@@ -75,7 +75,7 @@ def add_tie(partner, kind, degree, i, j, k):
     return True
 
 
-@njit(cache=True)
+@kernel
 def _remove_half(partner, kind, degree, i, j):
     for s in range(degree[i]):
         if partner[i, s] == j:
@@ -87,21 +87,21 @@ def _remove_half(partner, kind, degree, i, j):
             return
 
 
-@njit(cache=True)
+@kernel
 def remove_tie(partner, kind, degree, i, j):
     """Remove the tie between i and j (both directions)."""
     _remove_half(partner, kind, degree, i, j)
     _remove_half(partner, kind, degree, j, i)
 
 
-@njit(cache=True)
+@kernel
 def remove_all_ties(partner, kind, degree, i):
     """Remove every tie of slot i (when the person leaves)."""
     while degree[i] > 0:
         remove_tie(partner, kind, degree, i, partner[i, degree[i] - 1])
 
 
-@njit(cache=True)
+@kernel
 def tie_households(slots, order, lo, hi, ties, tie_kind):
     """Tie each of ``slots`` to the members ``order[lo[n]:hi[n]]`` of their household."""
     partner, kind, degree = ties
@@ -116,7 +116,7 @@ def tie_households(slots, order, lo, hi, ties, tie_kind):
     return added
 
 
-@njit(cache=True)
+@kernel
 def tie_group(members, pid, ties, density, key, group, tie_kind):
     """Tie each pair of ``members`` with probability ``density`` (a gang: a dense cluster).
 
@@ -137,7 +137,7 @@ def tie_group(members, pid, ties, density, key, group, tie_kind):
     return added
 
 
-@njit(cache=True)
+@kernel
 def seek_friends(order, start, attempts, people, ties, pools, rule, key, step):
     """Everyone visited below their target degree makes attempts to befriend candidates.
 
@@ -236,7 +236,7 @@ def repair_ties(start: int, people, ties, pools, rule: TieRule, key, step: int,
                         ties, pools, rule, key, step)
 
 
-@njit(cache=True)
+@kernel
 def dissolve_ties(ties, alive, pid, p_rewire, key, step):
     """Each school or neighbourhood tie dissolves with probability ``p_rewire`` this step.
 

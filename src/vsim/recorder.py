@@ -14,8 +14,8 @@ from functools import partial
 
 import mesa
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.observers import Observer
 from vsim.outcomes import EVENTS, INCIDENT_COUNTS, MAIN, NEIGHBOURHOOD_COUNTS, RUN_OUTCOMES, STOCKS
 from vsim.state import people_view
@@ -29,7 +29,7 @@ CountedPeople = people_view("CountedPeople", ("alive", "level", "exploited_by", 
                                               "known_until", "weapon"), __name__)
 
 
-@njit(cache=True)
+@kernel
 def stock_kernel(people, t, out):
     """Count stocks: alive, each level, exploited, in custody, known to police, carrying."""
     for k in range(out.shape[0]):
@@ -71,7 +71,7 @@ if set(STOCK_NAMES) != set(STOCKS) or set(_COUNTED + _SUMMED) != set(INCIDENT_CO
                        f"declared stock and incident count")
 
 
-@njit(cache=True)
+@kernel
 def incident_kernel(incidents, counts, table):
     """Count a step's incidents and tabulate them by neighbourhood, in one pass.
 

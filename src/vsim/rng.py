@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from numba import njit
+
+from vsim.compiled import kernel
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MUL_PERSON = np.uint64(0xD1B54A32D192ED03)
@@ -33,14 +34,14 @@ def stream_key(seed: int, name: str) -> np.uint64:
     return np.uint64(int.from_bytes(digest[:8], "little"))
 
 
-@njit(inline="always", cache=True)
+@kernel(inline=True)
 def _mix(z):
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
     return z ^ (z >> _S31)
 
 
-@njit(inline="always", cache=True)
+@kernel(inline=True)
 def draw(key, step, pid, k):
     """Uniform in [0, 1) for stream ``key`` at ``step`` for person ``pid``, sub-draw ``k``."""
     x = _mix(key ^ (np.uint64(step) * _GOLDEN))
@@ -48,7 +49,7 @@ def draw(key, step, pid, k):
     return np.float64(x >> _S11) * _TWO_M53
 
 
-@njit(cache=True)
+@kernel
 def draws(key, step, pids, k):
     """Vector of :func:`draw` over person ids (used at creation and in tests)."""
     out = np.empty(pids.shape[0], np.float64)

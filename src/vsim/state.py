@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.vocabulary import AGE_MIN, DAYS_PER_YEAR, MODIFIERS, N_AGES
 
 NEVER = -(10**6)  # the step of an event that never happened (e.g. last offence)
@@ -248,7 +248,7 @@ def fill_growing(buffer, fill, make):
         buffer = make(2 * buffer.capacity)
 
 
-@njit(inline="always", cache=True)
+@kernel(inline=True)
 def age_index(age_days):
     """Completed years of age minus 10, within 0..N_AGES-1 (ages 10..24)."""
     return min(max(int(age_days / DAYS_PER_YEAR) - AGE_MIN, 0), N_AGES - 1)

@@ -13,8 +13,8 @@ import math
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.interventions.base import (
     COMPLETED,
     CUT,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from vsim.model import ViolenceModel
 
 
-@njit(inline="always", cache=True)
+@kernel(inline=True)
 def factor(rel, f):
     """``1 − (1 − rel)·f``, never below 0, as a float32.
 
@@ -42,7 +42,7 @@ def factor(rel, f):
     return np.float32(max(0.0, 1.0 - (1.0 - rel) * f))
 
 
-@njit(cache=True)
+@kernel
 def apply_effects(participants, rel, t, decay_rate, strength, modifiers):
     """Multiply each participant's modifiers by the effect now due to them.
 

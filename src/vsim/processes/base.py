@@ -26,7 +26,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
-from numba import njit
+
+from vsim.compiled import kernel
 
 if TYPE_CHECKING:
     from vsim.model import ViolenceModel
@@ -114,7 +115,7 @@ def _frozen(rates: tuple) -> tuple:
     return rates
 
 
-@njit(inline="always", cache=True)
+@kernel(inline=True)
 def heat_intensity(heat, users, place):
     """Near-repeat heat of a place as recent incidents per 100 of its young users."""
     return 100.0 * heat[place] / users[place]

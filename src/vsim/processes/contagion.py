@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.processes.base import Process, heat_intensity
 from vsim.state import people_view
 from vsim.vocabulary import INVOLVED, REL_EXPOSURE
@@ -33,7 +33,7 @@ class ExposureRates(NamedTuple):
     rho_domestic: float
 
 
-@njit(cache=True)
+@kernel
 def exposure_kernel(people, ties, places, rates, t, peer):
     """Fill ``people.exposure`` with each living person's exposure E_i (DESIGN §4a).
 

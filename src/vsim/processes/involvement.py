@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.processes.base import Process
 from vsim.rng import draw
 from vsim.state import age_index, people_view
@@ -51,7 +51,7 @@ class InvolvementKeys(NamedTuple):
     entrench: np.uint64
 
 
-@njit(cache=True)
+@kernel
 def involvement_kernel(people, rates, keys, t):
     """Entry, entrenchment and desistance for one step; returns (entered, entrenched, desisted)."""
     entered = 0

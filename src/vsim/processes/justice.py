@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.processes.base import Process
 from vsim.rng import draw
 from vsim.state import people_view
@@ -45,7 +45,7 @@ class JusticeKeys(NamedTuple):
     custody: np.uint64
 
 
-@njit(cache=True)
+@kernel
 def detection_kernel(incidents, people, rates, keys, t):
     """Police response to this step's incidents; returns (identified, charged, to custody)."""
     identified = 0
@@ -78,7 +78,7 @@ def detection_kernel(incidents, people, rates, keys, t):
     return identified, charged, jailed
 
 
-@njit(cache=True)
+@kernel
 def stop_search_kernel(people, rates, keys, t, found_by_nbhd):
     """Stop and search of weapon carriers, and releases from custody due at the step's end.
 

@@ -16,9 +16,9 @@ import datetime as dt
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from vsim.builder import ATTEMPTS_PER_TIE, add_sibling_ties, build_pools, tie_rule, top_up_gangs
+from vsim.compiled import kernel
 from vsim.networks import form_ties, remove_all_ties
 from vsim.population import (
     add_households,
@@ -53,7 +53,7 @@ class LifeCourseKeys(NamedTuple):
     gang_topup: np.uint64
 
 
-@njit(cache=True)
+@kernel
 def ageing_kernel(people, ties, lines, rates):
     """Age everyone; remove those reaching 25 with their ties and exploitation; returns exits."""
     exits = 0

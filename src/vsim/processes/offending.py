@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.processes.base import Process, heat_intensity
 from vsim.rng import draw
 from vsim.state import Incidents, age_index, fill_growing, people_view
@@ -70,7 +70,7 @@ class OffendingKeys(NamedTuple):
     report: np.uint64
 
 
-@njit(cache=True)
+@kernel
 def offending_kernel(people, ties, places, pools, rates, keys, t, out):
     """Fill the incident buffer ``out`` for this step and book the incidents; returns the count.
 

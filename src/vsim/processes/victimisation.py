@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.processes.base import Process
 
 
@@ -22,7 +22,7 @@ class VictimisationRates(NamedTuple):
     decay: float
 
 
-@njit(cache=True)
+@kernel
 def victimisation_kernel(alive, victimisation, decay, victims):
     """Decay everyone's recent victimisation, then add this step's victims; returns count."""
     for i in range(alive.shape[0]):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
+from vsim.compiled import kernel
 from vsim.processes.base import Process
 from vsim.rng import draw
 from vsim.state import people_view
@@ -38,7 +38,7 @@ class CarryingKeys(NamedTuple):
     carry: np.uint64
 
 
-@njit(cache=True)
+@kernel
 def carrying_kernel(people, rates, keys, t):
     """Start and stop carrying; returns how many started.
 

@@ -1,0 +1,127 @@
+"""Compiled kernels, and an on-disk cache that can never serve code that no longer exists.
+
+Every numba function in vsim is declared with :func:`kernel`. Like ``njit(cache=True)`` it
+keeps compiled code on disk between runs, but keyed differently. numba keys a cached kernel by
+its own file only, yet a kernel carries compiled copies of everything it calls (``draw`` from
+rng.py is inlined into every process kernel) and of the module constants it reads (the levels
+of vocabulary.py). Edit ``draw`` and numba would keep serving kernels built from the old one.
+
+Here the key is a fingerprint of every source file a kernel can reach: all modules in the
+layers up to and including the model's (vsim.layers; kernels cannot import from the layers
+above, tests/test_habits.py checks that). Any edit there gives a new fingerprint, a new cache
+folder (``__pycache__/vsim-<fingerprint>``) and a fresh compile; the folders of other
+fingerprints (and numba's own cache files) are removed when a new one is made. An installed,
+unedited vsim compiles once.
+
+The cost of being safe: editing e.g. model.py recompiles every kernel (about 14 s) on the
+next run, which an edit to a module above the model layer (cli, report, sweep) never does.
+
+numba has no public hook for this, so :func:`kernel` swaps the dispatcher's cache object for a
+subclass using numba's own cache locators (``numba.core.caching``; checked against numba
+0.59–0.68). ``tests/test_compiled.py`` fails if a numba release changes that ground.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from numba import njit
+from numba.core.caching import (
+    CompileResultCacheImpl,
+    FunctionCache,
+    InTreeCacheLocator,
+    UserProvidedCacheLocator,
+    UserWideCacheLocator,
+)
+
+from vsim.layers import LAYERS, layer_of
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_MODEL_LAYER = [name for name, _ in LAYERS].index("model")
+_PREFIX = "vsim-"
+
+
+def _module_name(path: Path) -> str:
+    parts = ("vsim",) + path.relative_to(PACKAGE_DIR).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _reachable(path: Path) -> bool:
+    """True if kernels may import the module at ``path`` (unlayered modules count, to be safe)."""
+    try:
+        return layer_of(_module_name(path)) <= _MODEL_LAYER
+    except ValueError:
+        return True
+
+
+@functools.lru_cache(maxsize=1)
+def source_fingerprint() -> str:
+    """sha256 over the path and bytes of every source file a kernel can reach."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        if _reachable(path):
+            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+class _Fingerprinted:
+    """Locator mixin: the cache folder and the freshness stamp are the source fingerprint."""
+
+    def get_source_stamp(self):
+        return source_fingerprint()
+
+    def get_cache_path(self):
+        return os.path.join(super().get_cache_path(), _PREFIX + source_fingerprint())
+
+    def ensure_cache_path(self):
+        folder = Path(self.get_cache_path())
+        fresh = not folder.exists()
+        super().ensure_cache_path()
+        if fresh:  # a new fingerprint: the others' kernels can never be used again
+            for old in folder.parent.glob(_PREFIX + "*"):
+                if old != folder:
+                    shutil.rmtree(old, ignore_errors=True)
+            for legacy in folder.parent.glob("*.nb[ic]"):  # njit(cache=True)'s, before this
+                legacy.unlink(missing_ok=True)
+
+
+class _ProvidedLocator(_Fingerprinted, UserProvidedCacheLocator):
+    """Under ``NUMBA_CACHE_DIR`` when the user set one."""
+
+
+class _InTreeLocator(_Fingerprinted, InTreeCacheLocator):
+    """Beside the source, in ``__pycache__``, when it is writable."""
+
+
+class _UserWideLocator(_Fingerprinted, UserWideCacheLocator):
+    """In the user's cache folder when the installed package is read-only."""
+
+
+class _KernelCacheImpl(CompileResultCacheImpl):
+    _locator_classes = [_ProvidedLocator, _InTreeLocator, _UserWideLocator]
+
+
+class KernelCache(FunctionCache):
+    """numba's function cache, located and stamped by the source fingerprint."""
+
+    _impl_class = _KernelCacheImpl
+
+
+def kernel(func=None, *, inline: bool = False):
+    """``njit`` with the fingerprinted disk cache; ``inline=True`` inlines it into callers.
+
+    Use as ``@kernel`` or ``@kernel(inline=True)``.
+    """
+
+    def compile_lazily(py_func):
+        dispatcher = njit(inline="always" if inline else "never")(py_func)
+        if hasattr(dispatcher, "py_func"):  # not under NUMBA_DISABLE_JIT, which returns py_func
+            dispatcher._cache = KernelCache(dispatcher.py_func)  # as njit(cache=True) does
+        return dispatcher
+
+    return compile_lazily if func is None else compile_lazily(func)
