@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import quick
-from reference import count_stocks_reference
+from reference.recording import count_stocks_reference
 
 from vsim.model import ViolenceModel
 from vsim.outcomes import STOCKS

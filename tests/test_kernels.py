@@ -8,7 +8,6 @@ import sys
 import numpy as np
 import pytest
 from helpers import quick
-from reference import contagion_step_reference
 from scipy import stats
 
 from vsim.model import ViolenceModel
@@ -68,26 +67,6 @@ def test_stream_keys_are_stable_across_processes():
     assert int(fresh.stdout) == int(stream_key(42, "offend"))
     with pytest.raises(KeyError, match="unknown random stream"):
         Streams(1)["ofend"]
-
-
-@pytest.mark.parametrize("steps_before", [0, 30])
-def test_contagion_kernel_matches_reference(steps_before):
-    sc = quick(**{"population.n_young_people": 400, "time.burn_in_weeks": 0,
-                  "contagion.beta": 0.05, "contagion.p_entry_background": 0.01,
-                  "contagion.p_entrench": 0.2})
-    model = ViolenceModel(sc)
-    for _ in range(steps_before):  # reach a state with victimisation, heat, custody
-        model.step()
-    exposure, levels = contagion_step_reference(model)
-    before = model.people.level.copy()
-    for process in model.processes:  # exposure, then involvement from it
-        if process.name in ("contagion", "involvement"):
-            process.step()
-    alive = model.people.alive == 1
-    assert np.array_equal(model.people.exposure[alive],
-                          np.asarray(exposure, np.float32)[alive])
-    assert np.array_equal(model.people.level, np.asarray(levels, np.int8))
-    assert not np.array_equal(before, model.people.level), "the step changed somebody"
 
 
 def test_dissolve_ties_removes_each_friendship_with_probability_p():
