@@ -30,19 +30,26 @@ def with_mentoring(base: vsim.Scenario, name: str = "mentoring", **spec) -> vsim
 
 # ------------------------------------------------------------------ common random numbers
 def test_common_random_numbers_cut_the_variance_of_the_difference_at_least_fivefold():
-    """Var(baseline − scenario) over replicates: same seeds vs the scenario on seed + 1000.
+    """Var(baseline − scenario) over replicates: same seeds vs the scenario on other seeds.
 
-    Measured when written: ratio ≈ 250 with 16 replicates (paired SD ≈ 21 incidents over two
-    years, independent SD ≈ 330, as runs range from ~280 to ~1,100 incidents).
+    Both arms come from ``compare`` itself: the paired arm pairs each scenario run with the
+    baseline on its seed; the independent arm pairs the same baselines with the scenario's runs
+    from a comparison rooted 1,000 seeds away, whose streams share nothing with them. So a
+    comparison that stopped giving a scenario its baseline's draws fails here. Measured when
+    written: ratio ≈ 250 with 16 replicates (paired SD ≈ 21 incidents over two years,
+    independent SD ≈ 330, as runs range from ~280 to ~1,100 incidents).
     """
     base = quick()
     scenario = with_mentoring(base)
     n = 16
     result = compare(base, [scenario], replicates=n, jobs=1)
+    elsewhere = compare(base, [scenario], replicates=n, jobs=1, seed=base.seed + 1000)
+    assert set(result.seeds).isdisjoint(elsewhere.seeds)
     paired = result.paired("mentoring", "incidents_averted")
     baseline = result.paired("mentoring", "incidents_baseline")
-    independent = np.array([baseline[r] - simulate(scenario, base.seed + 1000 + r)
-                            .totals["incidents"] for r in range(n)])
+    other = elsewhere.paired("mentoring", "incidents_baseline") - elsewhere.paired(
+        "mentoring", "incidents_averted")  # the scenario's incidents on the other seeds
+    independent = baseline - other
     ratio = independent.var(ddof=1) / paired.var(ddof=1)
     print(f"\nCRN variance ratio: {ratio:.1f} (paired var {paired.var(ddof=1):.1f}, "
           f"independent var {independent.var(ddof=1):.1f})")
@@ -50,6 +57,19 @@ def test_common_random_numbers_cut_the_variance_of_the_difference_at_least_fivef
     # the programme reaches about 2% of young people at once
     assert result.value("mentoring", "enrolled") > 60
     assert result.value("mentoring", "incidents_averted", "ci_low") > 0
+
+
+def test_a_comparison_pairs_a_scenario_that_changes_nobody_with_an_identical_baseline():
+    """Common random numbers in ``compare``: enrolled without effect, exactly 0 averted.
+
+    Every replicate's difference is exactly 0, not merely small, whatever the seed.
+    """
+    base = quick()
+    result = compare(base, [with_mentoring(base, effects={})], replicates=3, jobs=1)
+    assert result.value("mentoring", "enrolled") > 60
+    for outcome in ("incidents_averted", "serious_injury_incidents_averted",
+                    "weapon_incidents_averted", "mean_exploited_averted", "crime_cost_averted"):
+        assert np.all(result.paired("mentoring", outcome) == 0), outcome
 
 
 # ----------------------------------------------------------------------------- spillover
