@@ -113,3 +113,22 @@ def test_every_numba_function_in_vsim_uses_the_fingerprinted_cache():
     for path in SRC.rglob("*.py"):
         if path.name != "compiled.py":
             assert "njit" not in path.read_text(), f"{path}: declare kernels with kernel()"
+
+
+def test_a_cache_folder_removed_under_a_running_kernel_does_not_stop_the_run(monkeypatch):
+    """Another vsim of other sources may prune this fingerprint's folder mid-run."""
+    from numba.core.caching import Cache
+
+    from vsim.compiled import kernel
+
+    def vanished(*args, **kwargs):
+        raise FileNotFoundError("the cache folder was removed")
+
+    monkeypatch.setattr(Cache, "_save_overload", vanished)
+    monkeypatch.setattr(Cache, "_load_overload", vanished)
+
+    @kernel
+    def triple(x):
+        return 3 * x
+
+    assert triple(14) == 42

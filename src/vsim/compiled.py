@@ -107,9 +107,28 @@ class _KernelCacheImpl(CompileResultCacheImpl):
 
 
 class KernelCache(FunctionCache):
-    """numba's function cache, located and stamped by the source fingerprint."""
+    """numba's function cache, located and stamped by the source fingerprint.
+
+    A failed read or write of the cache never stops a run: the kernel is then compiled, or
+    kept in memory only. (It happens when a vsim of other sources, e.g. while they are being
+    edited, removes this fingerprint's folder as stale between numba's check and its write.)
+    """
 
     _impl_class = _KernelCacheImpl
+
+    def load_overload(self, sig, target_context):
+        """The cached kernel for ``sig``, or None (compile it) if the cache cannot be read."""
+        try:
+            return super().load_overload(sig, target_context)
+        except OSError:
+            return None
+
+    def save_overload(self, sig, data):
+        """Keep the compiled kernel on disk if the folder lets us."""
+        try:
+            super().save_overload(sig, data)
+        except OSError:
+            pass
 
 
 def kernel(func=None, *, inline: bool = False):
