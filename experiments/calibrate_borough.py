@@ -18,8 +18,8 @@ from pathlib import Path
 
 import vsim
 
-SEED_VSO_PER_1000_8_MONTHS = 20.0  # seed, Barking and Dagenham case study (Jan-Aug 2019)
-YOUTH_SHARE_OF_RECORDED = 0.30     # assumption, see scenarios/borough.toml
+SEED_VSO_PER_1000_8_MONTHS = 20.0  # seed, B&D case study, Jan-Aug 2019 (evidence: seed-bd-violence)
+YOUTH_SHARE_OF_RECORDED = 0.30     # assumption (evidence: assume-calibration-target)
 TARGET = SEED_VSO_PER_1000_8_MONTHS * 12 / 8 * YOUTH_SHARE_OF_RECORDED
 
 

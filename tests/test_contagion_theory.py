@@ -1,4 +1,4 @@
-"""Contagion alone must behave like the discrete-time SIS epidemic it is (DESIGN §4).
+"""Contagion alone must behave like the discrete-time SIS epidemic it is (ODD: contagion).
 
 Theory (heterogeneous mean field, exact for an annealed random graph as n grows): a person with
 k ties, each to an involved peer with probability θ, escapes involvement with probability

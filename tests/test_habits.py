@@ -1,4 +1,4 @@
-"""The code habits the project keeps (issue 8, items 5 and 7).
+"""The code habits the project keeps.
 
 Layering without cycles, small files and functions, imports at the top, and the configured
 ruff rules.

@@ -1,4 +1,4 @@
-"""The intervention library, checked with numbers (issue 3).
+"""The intervention library, checked with numbers.
 
 Every test runs the model itself: a simulated randomised trial recovers the configured effect;
 capacity, the first-come-first-served waiting list and the funding window hold at every step;

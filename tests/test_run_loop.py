@@ -1,4 +1,4 @@
-"""The one run loop and what builds on it (issue 8, items 1, 2, 3 and 6).
+"""The one run loop and what builds on it.
 
 Its observers, the outcome vocabulary, process contracts and Mesa's conventions.
 """

@@ -1,4 +1,4 @@
-"""Each process switch removes its mechanism and nothing else (issue 8, item 8).
+"""Each process switch removes its mechanism and nothing else.
 
 For every switch, the quick scenario (three county lines, two years) is run with that process
 off. Its own events (and only the events that need it, named below) must be zero every step,

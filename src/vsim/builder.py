@@ -30,7 +30,8 @@ from vsim.vocabulary import AT_RISK, DAYS_PER_YEAR, INVOLVED, N_AGES, NONE, TIE_
 CAPACITY_MARGIN = 1.15
 # Tries per missing tie when forming ties (a candidate can be refused by homophily).
 ATTEMPTS_PER_TIE = 6
-# Gang members are recruited among young people of this age and older. Assumption.
+# Gang members are recruited among young people of this age and older. Assumption (evidence:
+# assume-gangs).
 GANG_MIN_AGE = 14
 
 
@@ -100,7 +101,8 @@ def make_lines(scenario: Scenario, world: World, streams: Streams) -> Lines:
     n_nbhd = world.nbhd_share.shape[0]
     size = min(ex.territory_neighbourhoods, n_nbhd)
     territory = np.zeros((n, size), np.int32)
-    # Assumption: lines set up where deprivation is higher (weighting by exp(deprivation)).
+    # Assumption: lines set up where deprivation is higher (weighting by exp(deprivation);
+    # evidence: assume-line-territory).
     log_w = world.nbhd_deprivation + np.log(world.nbhd_share)
     for line in range(n):
         # Gumbel-top-k: the `size` largest log w + Gumbel noise are a weighted draw without
@@ -180,7 +182,8 @@ def top_up_gangs(people: People, ties: Ties, gang_areas: list[np.ndarray], netwo
     """Yearly: gangs replace members who left with involved young people of their areas.
 
     Assumption: gangs persist as groups (seed: two known gangs in Ipswich over years) while
-    their members age out; replacements are the most at-risk involved 14+ year-olds nearby.
+    their members age out; replacements are the most at-risk involved 14+ year-olds nearby
+    (evidence: assume-gangs, seed-suffolk).
     """
     added = 0
     for g, areas in enumerate(gang_areas):

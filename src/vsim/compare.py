@@ -4,8 +4,8 @@ Every scenario (the baseline included) is simulated on the same seeds, ``root + 
 replicates ``r = 0..N−1``. Random draws are counter-based functions of (seed, stream, step,
 person id) (:mod:`vsim.rng`), so on one seed a baseline and a scenario share every draw that
 the scenario does not change: their difference measures the intervention, not the luck of the
-draw (common random numbers, DESIGN §6). Outcomes are compared seed by seed (paired), and each
-paired difference gets a 95% Student-t interval over replicates.
+draw (common random numbers; ODD: random-numbers). Outcomes are compared seed by seed
+(paired), and each paired difference gets a 95% Student-t interval over replicates.
 
 Each run is one call of :func:`simulate`, a pure, picklable function of (scenario, seed) that
 returns a small :class:`RunSummary` (totals, incidents per step, incidents per person), so

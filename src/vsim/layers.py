@@ -3,7 +3,8 @@
 From the bottom:
 
 1. **foundation** — the model's vocabulary (levels, tie kinds, modifiers, risk factors), the
-   outcome vocabulary, field types and interval statistics. Pure Python and numpy.
+   outcome vocabulary, field types, interval statistics and the evidence table. Pure Python
+   and numpy.
 2. **schema** — what a user writes: the scenario and intervention specs (pydantic), reading
    and validating TOML, budgets, experiment files. No numba, no model: ``vsim validate`` and
    ``vsim schema`` never load the kernels.
@@ -25,9 +26,9 @@ from __future__ import annotations
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("vsim.vocabulary", "vsim.fields", "vsim.outcomes", "vsim.intervals",
-                    "vsim.workers", "vsim.layers")),
-    ("schema", ("vsim.interventions", "vsim.sections", "vsim.scenario", "vsim.validation",
-                "vsim.loading", "vsim.budget", "vsim.experiment")),
+                    "vsim.workers", "vsim.layers", "vsim.evidence")),
+    ("schema", ("vsim.interventions", "vsim.sections", "vsim.sections_world", "vsim.scenario",
+                "vsim.validation", "vsim.loading", "vsim.budget", "vsim.experiment")),
     ("tables", ("vsim.tables", "vsim.results")),
     ("model", ("vsim.compiled", "vsim.rng", "vsim.state", "vsim.risk", "vsim.population",
                "vsim.networks", "vsim.builder", "vsim.processes", "vsim.delivery", "vsim.agents",

@@ -352,8 +352,17 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def json_schema() -> dict:
-    """JSON Schema of scenario files."""
+    """JSON Schema of scenario files.
+
+    Descriptions cite their sources as ``evidence: <id>``; ``x-evidence`` maps each cited id to
+    its row of the evidence table (:mod:`vsim.evidence`), so the schema carries its sources.
+    """
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "vsim scenario"
+    # deferred: `import vsim` must not import vsim.evidence, or `python -m vsim.evidence` (which
+    # writes docs/evidence.md) runs it twice and runpy warns
+    from vsim import evidence
+
+    schema["x-evidence"] = evidence.references(schema)
     return schema

@@ -2,8 +2,8 @@
 
 Ties live in a padded CSR table (:class:`vsim.state.Ties`). Candidates for a new tie are drawn
 from *pools*: the members of one school (or neighbourhood) of one age in years, so that ties
-form between young people of similar age in the same school or neighbourhood (EVIDENCE §6:
-school year groups are highly cohesive), with selection on risk and on involvement.
+form between young people of similar age in the same school or neighbourhood (school year groups
+are highly cohesive; evidence: homophily-add-health), with selection on risk and on involvement.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Per-person attributes come from counter-based draws keyed by the person's id, so a person's
 attributes do not depend on who else exists. Risk factors are correlated through a Gaussian
 copula (a household factor shared by siblings, a personal adversity factor and neighbourhood
-deprivation), as DESIGN §3 asks: deprivation raises ACEs, exclusion and the rest together.
+deprivation), as the model description asks (ODD: population): deprivation raises ACEs,
+exclusion and the rest together.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from vsim.state import NEVER, Households, People, Places
 from vsim.vocabulary import AT_RISK, DAYS_PER_YEAR, ENTRENCHED, INVOLVED, NONE
 
 _PHI_INV = NormalDist().inv_cdf
-# Shares of school-age pupils attending a school in their own neighbourhood. Assumption.
+# Shares of school-age pupils attending a school in their own neighbourhood. Assumption
+# (evidence: assume-local-school).
 P_LOCAL_SCHOOL = 0.8
 
 
@@ -62,7 +64,7 @@ def make_neighbourhoods(scenario: Scenario):
         k = area.n_neighbourhoods
         # Part of the area, not of the luck of a seed: equal sizes (wards are drawn to similar
         # electorates; assumption) and deprivation at the normal quantiles of the stated mean
-        # and spread, most deprived first.
+        # and spread, most deprived first (evidence: assume-equal-neighbourhoods).
         share = np.ones(k)
         quantiles = [_PHI_INV((k - g - 0.5) / k) for g in range(k)]
         dep = area.deprivation_mean + area.deprivation_sd * np.array(quantiles)
@@ -109,12 +111,12 @@ def _draw_risk_factors(people: People, slots: np.ndarray, pids: np.ndarray,
     """Risk and protective factors of new young people, correlated through a Gaussian copula.
 
     Each factor is a threshold on a latent score: shared adversity (a household part and a
-    personal part), deprivation of the neighbourhood (``dep``) and noise (DESIGN §3).
+    personal part), deprivation of the neighbourhood (``dep``) and noise (ODD: population).
     """
     rf = scenario.risk_factors
     p = people
     hh = world.households
-    # Correlated risk factors: latent = household part + personal part (DESIGN §3).
+    # Correlated risk factors: latent = household part + personal part (ODD: population).
     hh_latent, _, _ = draw_household_factors(scenario, streams, household.astype(np.int64), dep)
     adversity = math.sqrt(0.5) * hh_latent + math.sqrt(0.5) * _normals(
         streams["create_risk"], pids, 0)
@@ -352,7 +354,8 @@ def seed_involvement(people: People, slots: np.ndarray, scenario: Scenario,
                      streams: Streams) -> None:
     """Initial involvement: a share weighted by risk, so burn-in starts near equilibrium.
 
-    Assumption: 4% involved at the start (the burn-in then finds the model's own level).
+    Assumption: 4% involved at the start (the burn-in then finds the model's own level;
+    evidence: assume-initial-involvement).
     """
     if slots.size == 0:
         return

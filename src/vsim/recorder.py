@@ -1,4 +1,4 @@
-"""The recorder and the other observers every model has (DESIGN §4 step 8).
+"""The recorder and the other observers every model has (ODD: recording).
 
 :class:`Recorder` writes one row per recorded step, with the columns the outcome vocabulary
 declares (:mod:`vsim.outcomes`): events counted by the processes, counts of the step's

@@ -1,7 +1,7 @@
 """Risk scores and vulnerability: the weights of risk and protective factors, derived once.
 
 The risk score β·x enters the perpetration hazard and background entry into involvement
-(DESIGN §4a); vulnerability v_i enters county-lines recruitment. Both are recomputed for a
+(ODD: risk); vulnerability v_i enters county-lines recruitment. Both are recomputed for a
 young person whenever a factor changes (schooling, exploitation, family therapy).
 """
 
@@ -16,12 +16,14 @@ from vsim.scenario import Scenario
 from vsim.state import People
 from vsim.vocabulary import NEIGHBOURHOOD_DEPRIVATION, RISK_FACTORS, VISIBLE_RISK_FACTORS
 
-# Exploitation vulnerability v_i = exp(Σ c·x): the factors DESIGN §4a names, with weights that
-# are assumptions (no source gives them), summed in this order.
+# Exploitation vulnerability v_i = exp(Σ c·x): the factors the model description names
+# (ODD: risk), with weights that are assumptions (no source gives them; evidence:
+# assume-vulnerability-weights), summed in this order.
 VULNERABILITY = (("missing", 1.0), ("excluded", 0.5), ("ace", 0.2),
                  ("low_family_functioning", 0.5), ("trusted_adult", -0.7))
 # Weight of missing episodes in the partnership's visible risk score (assumption: a strong
-# flag), after the factors of vsim.vocabulary.VISIBLE_RISK_FACTORS.
+# flag; evidence: assume-visible-risk-score), after the factors of
+# vsim.vocabulary.VISIBLE_RISK_FACTORS.
 VISIBLE_MISSING = math.log(4.0)
 
 
@@ -67,7 +69,7 @@ class RiskModel:
         return math.log(product)
 
     def score(self, people: People, slots: np.ndarray) -> np.ndarray:
-        """β·x of DESIGN §4a for the given slots, relative to national average risk."""
+        """β·x (ODD: risk) for the given slots, relative to national average risk."""
         if not self.on:
             return np.zeros(slots.shape[0], np.float32)
         total = None
@@ -78,7 +80,7 @@ class RiskModel:
         return (total - self.offset).astype(np.float32)
 
     def vulnerability(self, people: People, slots: np.ndarray) -> np.ndarray:
-        """v_i of DESIGN §4a (:data:`VULNERABILITY`)."""
+        """v_i (ODD: risk; :data:`VULNERABILITY`)."""
         if not self.on:
             return np.ones(slots.shape[0], np.float32)
         log_v = None
@@ -106,6 +108,7 @@ class RiskModel:
         for k, (coef, arr) in enumerate(terms):
             seen = draws(key, 0, pids, 100 + k) < share
             score += coef * arr[slots] * seen
-        # Involvement and police records are what partners see most (assumption).
+        # Involvement and police records are what partners see most (assumption; evidence:
+        # assume-visible-risk-score).
         score += 1.0 * people.level[slots] + 0.5 * (people.record[slots] > 0)
         return score

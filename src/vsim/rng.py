@@ -4,7 +4,7 @@ Why counter-based: a draw depends on nothing that happened before it, so switchi
 an intervention on cannot shift anyone else's random numbers (common random numbers for free),
 and results cannot depend on thread count or on the order in which people are visited.
 The mixer is the splitmix64 finaliser (Steele, Lea & Flood 2014, "Fast splittable pseudorandom
-number generators"), about 1.4 ns a draw on these machines (DESIGN.md §8).
+number generators"), about 1.4 ns a draw (see the README's performance section for timings).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class Streams:
         "create_gang_member", "entry", "desist", "entrench", "offend", "victim", "weapon",
         "injury", "robbery", "report", "carry", "recruit", "exploit_exit", "disrupt", "replace",
         "detect", "custody", "rewire", "form_ties", "school", "cohort", "gang_topup",
-        # Stream names reserved for interventions (issue 3) so they never collide with processes.
+        # Stream names reserved for interventions so they never collide with processes.
         "intervention",
     )
 

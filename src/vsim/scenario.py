@@ -1,13 +1,14 @@
 """The scenario: one validated, frozen object holding every parameter of a run.
 
-Every default carries its source: a row of ``shared/EVIDENCE.md`` (cited as "EVIDENCE §n"),
-the seed document (LGA 2020, "Taking a public health approach to tackling serious violent crime:
-case studies", cited as "seed"), DESIGN.md, or a stated assumption ("assumption: ..."). A
+Every default cites its source as ``evidence: <id>``, a row of the evidence table shipped with
+the package (:mod:`vsim.evidence`, ``docs/evidence.md``): a published figure, a figure of the
+seed document (LGA 2020, "Taking a public health approach to tackling serious violent crime:
+case studies", cited as "seed"), or a stated modelling assumption (the rows ``assume-...``). A
 three-line scenario file therefore runs with documented values, and ``vsim schema`` exports the
 same descriptions as JSON Schema. The sections describing the modelled world (time, area,
-population, risk factors, contagion, offending, networks, exploiters, places, justice) are in
-:mod:`vsim.sections` and re-exported here; this module adds the run's switches, outputs, costs
-and budget, and the :class:`Scenario` that checks them together.
+population, risk factors, contagion, offending in :mod:`vsim.sections`; networks, exploiters,
+places, justice in :mod:`vsim.sections_world`) are re-exported here; this module adds the run's
+switches, outputs, costs and budget, and the :class:`Scenario` that checks them together.
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ from vsim.interventions import AnyIntervention
 from vsim.sections import (
     AreaSettings,
     ContagionSettings,
-    ExploiterSettings,
-    JusticeSettings,
     Neighbourhood,
-    NetworkSettings,
     OffendingSettings,
-    PlaceSettings,
-    PlaceType,
     PopulationSettings,
     PropensitySettings,
     RiskFactorSettings,
     TimeSettings,
+)
+from vsim.sections_world import (
+    ExploiterSettings,
+    JusticeSettings,
+    NetworkSettings,
+    PlaceSettings,
+    PlaceType,
 )
 
 __all__ = ["AreaSettings", "BudgetSettings", "ContagionSettings", "Count", "CrimeCosts",
@@ -41,7 +44,7 @@ __all__ = ["AreaSettings", "BudgetSettings", "ContagionSettings", "Count", "Crim
 
 
 class ProcessSwitches(Section):
-    """Switch each mechanism on or off (DESIGN §4: every process can be switched off)."""
+    """Switch each mechanism on or off: every process can be switched off (ODD: submodels)."""
 
     risk_factors: bool = Field(True, description="Correlated risk factors at creation.")
     contagion: bool = Field(True, description=(
@@ -72,17 +75,22 @@ class CrimeCosts(Section):
     """Unit costs of crime (pounds, 2015/16 prices) to value prevented incidents."""
 
     violence_with_injury: Rate = Field(14_050.0, description=(
-        "EVIDENCE §7: Heeks et al. 2018, Home Office 'Economic and social costs of crime'."))
+        "Heeks et al. 2018, Home Office 'Economic and social costs of crime' (evidence: "
+        "cost-rape-violence-robbery)."))
     violence_without_injury: Rate = Field(5_930.0, description=(
-        "EVIDENCE §7: Heeks et al. 2018 [I, not yet checked against the report]."))
-    robbery: Rate = Field(11_320.0, description="EVIDENCE §7: Heeks et al. 2018.")
+        "Heeks et al. 2018 [I, not yet checked against the report] (evidence: "
+        "cost-violence-without-injury)."))
+    robbery: Rate = Field(11_320.0, description=(
+        "Heeks et al. 2018 (evidence: cost-rape-violence-robbery)."))
     homicide: Rate = Field(3_217_740.0, description=(
-        "EVIDENCE §7: Heeks et al. 2018, 'an estimated £3.2m' [S]; exact figure [I]."))
+        "Heeks et al. 2018, 'an estimated £3.2m' [S]; exact figure [I] (evidence: "
+        "cost-homicide, cost-homicide-exact)."))
     p_homicide_serious_weapon: Probability = Field(0.01, description=(
         "Share of incidents with a weapon and serious injury that are homicides. Derived: "
-        "EVIDENCE §3, 4,986 hospital admissions for assault with a sharp object against 262 "
-        "knife homicides (England and Wales, different years) ≈ 5%; 1% taken for young people "
-        "as most weapon incidents in the model are not admissions (assumption)."))
+        "4,986 hospital admissions for assault with a sharp object against 262 knife "
+        "homicides (England and Wales, different years) ≈ 5%; 1% taken for young people as most "
+        "weapon incidents in the model are not admissions (assumption; evidence: "
+        "sharp-object-admissions-2018, knife-homicides-2024, assume-homicide-share)."))
 
 
 class BudgetSettings(Section):

@@ -11,7 +11,8 @@ national prevalence (vsim.risk).
 
 from __future__ import annotations
 
-# Involvement levels: the Somerset "spectrum" from least to most entrenched (seed).
+# Involvement levels: the Somerset "spectrum" from least to most entrenched (seed; evidence:
+# seed-somerset).
 NONE, AT_RISK, INVOLVED, ENTRENCHED = 0, 1, 2, 3
 LEVEL_NAMES = ("none", "at_risk", "involved", "entrenched")
 
@@ -61,6 +62,7 @@ RISK_FACTORS = {
     "positive_activities": "positive_activities",
 }
 # The factors a partnership can see when it ranks young people by risk (targeting), in the
-# order they are summed; the protective factors are not recorded by services (assumption).
+# order they are summed; the protective factors are not recorded by services (assumption;
+# evidence: assume-visible-risk-score).
 VISIBLE_RISK_FACTORS = ("ace", "low_family_functioning", "excluded", "mental_health",
                         "substance_use", "male")

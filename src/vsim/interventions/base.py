@@ -88,9 +88,10 @@ class InterventionSpec(Section):
         "For referral targeting: share of qualifying young people actually referred."))
     visible_share: Probability = Field(1.0, description=(
         "For risk_score targeting: share of each person's risk factors visible to the "
-        "partnership (data sharing; Somerset, Suffolk in the seed). 0 = random choice."))
+        "partnership (data sharing; Somerset, Suffolk in the seed; evidence: seed-somerset, "
+        "seed-suffolk). 0 = random choice."))
     priority_min_age: Age | None = Field(None, description=(
-        "Ages given priority (e.g. 11–14 in Sussex REBOOT)."))
+        "Ages given priority (e.g. 11–14 in Sussex REBOOT; evidence: seed-sussex-reboot)."))
     priority_max_age: Age | None = Field(None, description=(
         "Oldest age given priority (with priority_min_age)."))
     # Delivery.

@@ -2,9 +2,9 @@
 
 Seed: five community organisations (Arc Theatre, Box Up Crime, Future MOLDS, LifeLine
 Projects, Studio3Arts) commissioned with the £500,000 EIYF grant shared with Redbridge; each
-can refer young people to the others. Positive activities take time away from risky places and
-peers (lower exposure) and are a protective factor. YEF Toolkit: sports programmes high impact
-but low confidence (EVIDENCE §7).
+can refer young people to the others (evidence: seed-bd-diversionary). Positive activities take
+time away from risky places and peers (lower exposure) and are a protective factor. YEF
+Toolkit: sports programmes high impact but low confidence (evidence: yef-sports).
 """
 
 from __future__ import annotations
@@ -22,15 +22,22 @@ class DiversionaryActivitiesSpec(InterventionSpec):
 
     type: Literal["diversionary_activities"] = "diversionary_activities"
     levels: tuple[Level, ...] = ("at_risk", "involved")
-    max_age: Age = Field(19, description="Youth provision. Assumption.")
+    max_age: Age = Field(19, description=(
+        "Youth provision. Assumption (evidence: assume-diversionary)."))
     targeting: Targeting = "risk_score"
-    staff: Staff = Field(5.0, description="Seed: five organisations.")
-    caseload: Caseload = Field(20.0, description="Assumption.")
-    duration_weeks: Duration = Field(26.0, description="Assumption.")
-    p_engage: Probability = Field(0.7, description="Assumption.")
-    p_dropout_weekly: Probability = Field(0.02, description="Assumption.")
+    staff: Staff = Field(5.0, description=(
+        "Seed: five organisations (evidence: seed-bd-diversionary)."))
+    caseload: Caseload = Field(20.0, description="Assumption (evidence: assume-diversionary).")
+    duration_weeks: Duration = Field(26.0, description=(
+        "Assumption (evidence: assume-diversionary)."))
+    p_engage: Probability = Field(0.7, description="Assumption (evidence: assume-diversionary).")
+    p_dropout_weekly: Probability = Field(0.02, description=(
+        "Assumption (evidence: assume-diversionary)."))
     effects: Effects = Field(Effects(rel_perpetration=0.9, rel_exposure=0.85), description=(
         "Assumption: less time at risky places and with involved peers; YEF rates sports high "
-        "but with low confidence, so a cautious 10% is taken."))
-    cost_per_staff_per_year: Money = Field(30_000.0, description="Assumption.")
-    cost_fixed_per_year: Money = Field(20_000.0, description="Venues. Assumption.")
+        "but with low confidence, so a cautious 10% is taken (evidence: "
+        "assume-diversionary-effect, yef-sports)."))
+    cost_per_staff_per_year: Money = Field(30_000.0, description=(
+        "Assumption (evidence: assume-diversionary)."))
+    cost_fixed_per_year: Money = Field(20_000.0, description=(
+        "Venues. Assumption (evidence: assume-diversionary)."))

@@ -1,4 +1,4 @@
-"""Contagion (DESIGN §4 step 2, §4a): exposure to violence, the term through which it spreads.
+"""Contagion (ODD: contagion): exposure to violence, the term through which it spreads.
 
 Exposure ``E_i = rel_exposure_i·(Σ_j w_ij·I_j + ρ_V·V_i + ρ_P·H_place(i) + ρ_D·D_i)`` with
 ``I_j`` = 1 for peers who are involved or entrenched and not in custody, ``V_i`` recent
@@ -35,7 +35,7 @@ class ExposureRates(NamedTuple):
 
 @kernel
 def exposure_kernel(people, ties, places, rates, t, peer):
-    """Fill ``people.exposure`` with each living person's exposure E_i (DESIGN §4a).
+    """Fill ``people.exposure`` with each living person's exposure E_i (ODD: contagion).
 
     The peer term is pushed from the involved to their friends rather than gathered by
     everyone: only a few per cent are involved, so this visits a few per cent of the ties

@@ -1,4 +1,4 @@
-"""Interventions act first in each step (DESIGN §4 step 1).
+"""Interventions act first in each step (ODD: schedule, interventions).
 
 Each step every modifier is reset to 1 and every active intervention multiplies its effect
 into the modifiers of the people (and places, lines) it reaches, so effects compose and their

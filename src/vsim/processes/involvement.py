@@ -1,4 +1,4 @@
-"""Involvement (DESIGN §4 step 2, §4a): entry into violence, entrenchment and desistance.
+"""Involvement (ODD: involvement): entry into violence, entrenchment and desistance.
 
 Entry this step has probability ``1 − (1 − p_bg,i)(1 − β)^E_i``: a background chance for the
 person's risk and age, and one per unit of exposure E (computed by the contagion process
@@ -21,7 +21,8 @@ from vsim.rng import draw
 from vsim.state import age_index, people_view
 from vsim.vocabulary import ENTRENCHED, INVOLVED, REL_DESISTANCE, REL_ENTRY
 
-# Offending within this many weeks lets involvement become entrenched. Assumption.
+# Offending within this many weeks lets involvement become entrenched. Assumption (evidence:
+# assume-entrenchment).
 ENTRENCH_WINDOW_WEEKS = 12
 
 

@@ -1,4 +1,4 @@
-"""Justice (DESIGN §4 step 6): detection, charge, custody (incapacitation) and release.
+"""Justice (ODD: justice): detection, charge, custody (incapacitation) and release.
 
 A recorded incident leads to the perpetrator being identified with probability
 ``p_suspect_identified`` (police attention: a record and 'known to police' for a few weeks),

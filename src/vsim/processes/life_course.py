@@ -1,13 +1,13 @@
-"""Life course (DESIGN §4 step 7): ageing, leaving school, leaving at 25, a new cohort each year.
+"""Life course (ODD: life-course): ageing, leaving school, leaving at 25, a new cohort each year.
 
 Young people age by one step each step; at 25 they leave the simulation, their ties and any
 exploitation with them. Each September, at the start of the school year, those who turned 16 or
 18 during the past year have their schooling and education/training status redrawn
-(EVIDENCE §1 NEET rates): in England compulsory school ends with the school year in which a
-young person turns 16 and education or training continues to 18 (Education and Skills Act
-2008), so leaving happens at the year's turn, not on birthdays. A cohort of 10-year-olds enters
-at the same time, with households, schools, places, risk factors and friendships drawn as for
-the starting population.
+(NEET rates; evidence: activity-16-18): in England compulsory school ends with the school year
+in which a young person turns 16 and education or training continues to 18 (Education and
+Skills Act 2008; evidence: participation-age), so leaving happens at the year's turn, not on
+birthdays. A cohort of 10-year-olds enters at the same time, with households, schools, places,
+risk factors and friendships drawn as for the starting population.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from vsim.rng import draws
 from vsim.state import people_view
 from vsim.vocabulary import AGE_EXIT, DAYS_PER_YEAR
 
-COHORT_MONTH, COHORT_DAY = 9, 1  # DESIGN §4a: a new cohort of 10-year-olds each September
+COHORT_MONTH, COHORT_DAY = 9, 1  # a new cohort of 10-year-olds each September (ODD: life-course)
 
 
 AgeingPeople = people_view("AgeingPeople", ("alive", "age_days", "exploited_by"), __name__)
@@ -167,7 +167,8 @@ class LifeCourse(Process):
         slots = np.empty(n_new, np.int64)
         slots[np.argsort(nbhd, kind="stable")] = picked
         # A new 10-year-old joins a household that already has young people (a younger
-        # sibling) with probability 1 − 1/m, else a new household. Assumption.
+        # sibling) with probability 1 − 1/m, else a new household. Assumption (evidence:
+        # assume-cohort-siblings).
         m_hh = sc.population.young_people_per_household
         existing = pick_in_group(world.households.neighbourhood, nbhd, draws(key, 0, pids, 2),
                                  None)

@@ -1,16 +1,18 @@
-"""Offending (DESIGN §4 step 3, §4a): the weekly perpetration hazard, victims, weapons, injury.
+"""Offending (ODD: offending): the weekly perpetration hazard, victims, weapons, injury.
 
 ``h_i = h0 · age_i · rel_level · exp(β·x_i + γ_X·X_i + γ_W·W_i + γ_R·R_i) · (1 + γ_E·E_i)
 · (1 + γ_H·H_p) · (p_pub·(1 − g_p) + 1 − p_pub) · rel_perpetration_i`` per week, where
 ``H_p`` is the near-repeat heat of the usual place (recent incidents per 100 users), and
 P(offend this step) = 1 − exp(−h_i·weeks).
 
-Departure from DESIGN §4a, on purpose: exposure enters linearly, ``(1 + γ_E·E)``, not as
+Departure from the original specification, on purpose (ODD: departures): exposure enters
+linearly, ``(1 + γ_E·E)``, not as
 ``exp(γ_E·E)``. With the exponential form, a young person with several involved friends and a
 recent victimisation had a hazard hundreds of times the baseline and the whole population
 ignited within a year; the linear form is the self-exciting (Hawkes) hazard, stable while each
 incident triggers fewer than one more, and its exposure share ``γ_E·E/(1 + γ_E·E)`` is exactly
-the part of the hazard due to exposure (the attribution Green et al. 2017 estimated). Nobody
+the part of the hazard due to exposure (the attribution Green et al. 2017 estimated; evidence:
+green-2017-contagion). Nobody
 offends while in custody. Victims are a peer (retaliation chains), someone who uses the same
 place, or a person outside the simulated population.
 """

@@ -1,4 +1,4 @@
-"""Tie rewiring (DESIGN §4a, networks): friendships dissolve and re-form with selection.
+"""Tie rewiring (ODD: rewiring): friendships dissolve and re-form with selection.
 
 Every ``rewire_every_weeks`` weeks the share of school and neighbourhood ties that ``p_rewire``
 would dissolve over those weeks dissolves; everyone below their target number of friends then

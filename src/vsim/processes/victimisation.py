@@ -1,9 +1,10 @@
-"""Victimisation (DESIGN §4 step 4): being a victim raises exposure, so violence begets violence.
+"""Victimisation (ODD: victimisation): being a victim raises exposure, so violence begets violence.
 
-``V_i(t+1) = V_i(t)·exp(−Δt/τ_V) + victimised this step`` (DESIGN §4a; τ_V ≈ 18 weeks from
-Green, Horel & Papachristos 2017). ``V`` enters exposure with weight ρ_V, which raises both the
-chance of becoming involved and the perpetration hazard: the retaliation chain. τ_V is set in
-the [contagion] section, beside ρ_V, because it shapes how long a victimisation exposes.
+``V_i(t+1) = V_i(t)·exp(−Δt/τ_V) + victimised this step`` (τ_V ≈ 18 weeks from Green, Horel &
+Papachristos 2017; evidence: green-2017-contagion). ``V`` enters exposure with weight ρ_V,
+which raises both the chance of becoming involved and the perpetration hazard: the retaliation
+chain. τ_V is set in the [contagion] section, beside ρ_V, because it shapes how long a
+victimisation exposes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Weapon carrying (DESIGN §4 step 3): young people start and stop carrying a weapon.
+"""Weapon carrying (ODD: weapon-carrying): young people start and stop carrying a weapon.
 
 Starting is more likely with recent victimisation (carrying for protection), exploitation and
 deeper involvement; carriers stop at a constant rate. Carrying raises the perpetration hazard,
@@ -59,7 +59,8 @@ def carrying_kernel(people, rates, keys, t):
             if u < 1.0 - (1.0 - p_stop) ** weeks:
                 weapon[i] = 0
         else:
-            # Assumption: each involvement level multiplies the chance of carrying by (1+level).
+            # Assumption: each involvement level multiplies the chance of carrying by (1+level)
+            # (evidence: assume-weapon-carrying).
             rate = (p_start * (1.0 + coef_victimisation * victimisation[i])
                     * (1.0 + level[i]))
             if exploited_by[i] >= 0:
