@@ -1,0 +1,69 @@
+"""The recorder's kernels agree exactly with their plain-Python twins (tests/reference/recording).
+
+The recorder observes, it changes nothing, so its kernels are checked directly on the model
+state after each of several steps: the stocks (stock_kernel via count_stocks), the step's
+incident counts and neighbourhood table (incident_kernel via incident_counts), and the row
+the recorder wrote for the step (events, incident counts, stocks going into the next step, the
+neighbourhood table with its possession column).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import quick
+from reference.recording import count_stocks_reference, incidents_twin, stocks_twin
+
+from vsim.model import ViolenceModel
+from vsim.recorder import count_stocks, incident_counts
+
+SMALL = {"population.n_young_people": 1500, "area.residents": 7317}
+WORLDS = {
+    "weekly": SMALL,
+    "fortnightly": {**SMALL, "time.step_days": 14},
+    # many incidents a step: robberies, weapons, injuries, victims outside the population
+    "violent": {**SMALL, "offending.h0": 0.004, "networks.n_gangs": 2},
+    "no_offending": {**SMALL, "processes.offending": False},  # no incidents at all
+}
+STEPS = 8
+
+
+def _check_step(model, seen: dict) -> None:
+    """Compare the kernels and the recorded row with the twins after a step."""
+    n_nbhd = model.world.nbhd_share.shape[0]
+    stocks = stocks_twin(model, model.t)
+    assert count_stocks(model.people, model.lines, model.t) == stocks
+    assert count_stocks_reference(model, model.t) == stocks
+    table = np.full((n_nbhd, 7), -1, np.int64)  # incident_counts zeroes it first
+    counts, twin_table = incidents_twin(model.incidents, n_nbhd)
+    assert incident_counts(model.incidents, table) == counts
+    assert np.array_equal(table[:, :6], twin_table[:, :6])
+    row = model.t - 1 - model.n_burn_in
+    rec = model.recorder
+    expected = {**model.events.as_dict(), **counts, **stocks}
+    assert {name: rec.columns[name][row] for name in expected} == expected
+    assert np.array_equal(rec.by_neighbourhood[row][:, :6], twin_table[:, :6])
+    assert np.array_equal(rec.by_neighbourhood[row][:, 6], model.possession_by_nbhd)
+    assert rec.latest == expected
+    for name, value in expected.items():
+        seen[name] = seen.get(name, 0) + value
+    seen["victims_outside"] = (seen.get("victims_outside", 0) + counts["incidents"]
+                               - counts["victims_in_population"])
+
+
+@pytest.mark.parametrize("world", WORLDS)
+def test_recorder_kernels_agree_with_their_twins(world):
+    model = ViolenceModel(quick(**WORLDS[world]))
+    seen: dict = {}
+    for _ in range(STEPS):
+        model.step()
+        _check_step(model, seen)
+    if world == "no_offending":
+        assert seen["incidents"] == 0
+    else:  # every count was non-zero at some step: no comparison was of zeros only
+        assert all(v > 0 for k, v in seen.items() if k in (
+            "incidents", "incidents_recorded", "recorded_robberies", "weapon_incidents",
+            "serious_injury_incidents", "robberies", "victims_under_25", "victims_outside",
+            "victims_in_population", "first_time_perpetrators", "reoffending_incidents",
+            "incidents_after_exposure", "in_custody", "known_to_police", "weapon_carriers",
+            "n_exploited", "n_entrenched")), seen
