@@ -669,3 +669,26 @@ def test_effects_decay_after_discharge_with_the_half_life():
             np.testing.assert_allclose(got, want, rtol=2e-7)
             checked[status] += int((f >= 1e-4).sum())
     assert checked[COMPLETED] > 100 and checked[DROPPED] > 20
+
+
+def test_hotspot_policing_patrols_the_hottest_places_of_its_neighbourhoods_only():
+    """Patrols go to the n hottest places (heat per user) of its neighbourhoods, or the area's."""
+    from reference import model_before  # deferred: the twins' harness, stops a step part-way
+
+    # the quick town's places are in neighbourhoods 1 and 3: patrols in 3 must stay there
+    for neighbourhoods in (["neighbourhood 3"], []):
+        sc = quick(interventions=[{"type": "hotspot_policing", "n_places": 3,
+                                   "neighbourhoods": neighbourhoods}])
+        model = ViolenceModel(sc)
+        while model.t <= model.interventions[0].t_start + 10:
+            model.step()
+        # just after this step's interventions: the heat they chose by is still in place
+        model = model_before("contagion", model)
+        places, names = model.world.places, np.asarray(model.world.nbhd_names)
+        inside = np.isin(names[places.neighbourhood], neighbourhoods or names)
+        assert 0 < inside.sum() < places.kind.size or not neighbourhoods
+        patrolled = np.nonzero(places.rel_opportunity < 1.0)[0]
+        assert patrolled.size == min(3, inside.sum()) and inside[patrolled].all()
+        heat = places.heat / places.users
+        assert heat[patrolled].min() >= np.sort(heat[inside])[-patrolled.size]
+        np.testing.assert_allclose(places.rel_opportunity[patrolled], 0.84, rtol=1e-6)

@@ -15,7 +15,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from vsim.risk import RiskModel
+from vsim.risk import RiskModel, ace_counts
 from vsim.rng import Streams, draws
 from vsim.scenario import Scenario
 from vsim.state import NEVER, Households, People, Places
@@ -132,10 +132,7 @@ def _draw_risk_factors(people: People, slots: np.ndarray, pids: np.ndarray,
     z_ace = a * adversity + noise * _normals(key, pids, 1) + c * dep
     any_ace = (z_ace > _thresholds(rf.p_ace_any, c)) & on
     four_plus = (z_ace > _thresholds(rf.p_ace_4plus, c)) & on
-    u = _uniform(key, pids, 100)
-    ace = np.where(four_plus, 4 + np.minimum(5, np.floor(-np.log1p(-u) * 1.2)),
-                   np.where(any_ace, 1 + np.floor(u * 3), 0))
-    p.ace[slots] = ace.astype(np.int8)
+    p.ace[slots] = ace_counts(_uniform(key, pids, 100), any_ace, four_plus).astype(np.int8)
     p.excluded[slots] = factor(rf.p_excluded, 2)
     p.mental_health[slots] = factor(rf.p_mental_health, 3)
     p.substance_use[slots] = factor(rf.p_substance_use, 4)

@@ -21,6 +21,33 @@ from vsim.vocabulary import NEIGHBOURHOOD_DEPRIVATION, RISK_FACTORS, VISIBLE_RIS
 # assume-vulnerability-weights), summed in this order.
 VULNERABILITY = (("missing", 1.0), ("excluded", 0.5), ("ace", 0.2),
                  ("low_family_functioning", 0.5), ("trusted_adult", -0.7))
+# How many ACEs a young person has, given the two thresholds crossed: 1, 2 or 3 equally likely
+# below four; from four, 4 + floor of an exponential of scale 1.2 (a geometric number of extra
+# adversities), at most the 9 ACEs of the survey (evidence: aces-any, aces-4plus; the shape
+# within the groups is an assumption).
+ACE_EXTRA_SCALE = 1.2
+ACE_MAX = 9
+
+
+def ace_counts(u: np.ndarray, any_ace: np.ndarray, four_plus: np.ndarray) -> np.ndarray:
+    """ACE counts from one uniform draw each and the thresholds crossed (see ACE_EXTRA_SCALE)."""
+    extra = np.minimum(ACE_MAX - 4, np.floor(-np.log1p(-u) * ACE_EXTRA_SCALE))
+    return np.where(four_plus, 4 + extra, np.where(any_ace, 1 + np.floor(u * 3), 0))
+
+
+def ace_rate_ratios(b_ace: float) -> tuple[float, float]:
+    """E[exp(β_ace·ace)] in the 1–3 group and in the 4+ group, exactly as :func:`ace_counts` draws.
+
+    floor(scale·Exp(1)) ≥ k with probability q^k, q = exp(−1/scale); the cap takes the rest.
+    """
+    low = sum(math.exp(k * b_ace) for k in (1, 2, 3)) / 3.0
+    q = math.exp(-1.0 / ACE_EXTRA_SCALE)
+    top = ACE_MAX - 4
+    high = sum((1.0 - q) * q**k * math.exp((4 + k) * b_ace) for k in range(top))
+    high += q**top * math.exp(ACE_MAX * b_ace)
+    return low, high
+
+
 # Weight of missing episodes in the partnership's visible risk score (assumption: a strong
 # flag; evidence: assume-visible-risk-score), after the factors of
 # vsim.vocabulary.VISIBLE_RISK_FACTORS.
@@ -46,13 +73,13 @@ class RiskModel:
     def national_offset(self, scenario: Scenario) -> float:
         """Log E[exp(β·x)] for a young person in England, taking factors as independent.
 
-        ACE counts are taken at the means of the 1–3 (2) and 4+ (about 5.2) groups that
-        :func:`assign_people` draws; deprivation is N(0, 1) nationally.
+        ACE counts are averaged over their distribution within the 1–3 and 4+ groups exactly
+        (:func:`ace_rate_ratios`); deprivation is N(0, 1) nationally.
         """
         rf, pop, b = scenario.risk_factors, scenario.population, self.coefficients
-        p_ace13 = rf.p_ace_any - rf.p_ace_4plus
-        product = ((1 - rf.p_ace_any) + p_ace13 * math.exp(2.0 * b["ace"])
-                   + rf.p_ace_4plus * math.exp(5.2 * b["ace"]))
+        low, high = ace_rate_ratios(b["ace"])
+        product = ((1 - rf.p_ace_any) + (rf.p_ace_any - rf.p_ace_4plus) * low
+                   + rf.p_ace_4plus * high)
         # ETE engagement: in school to 16, then 1 − NEET (age-band weighted, roughly 60/40).
         prevalence = {"low_family_functioning": rf.p_low_family_functioning,
                       "excluded": rf.p_excluded, "mental_health": rf.p_mental_health,

@@ -146,9 +146,9 @@ class PlaceSettings(Section):
         "Decay time of a place's near-repeat heat: Ratcliffe & Rengert 2008, risk raised "
         "within 2 weeks of a shooting (evidence: near-repeat-shootings)."))
     coef_heat: float = Field(0.33, ge=0, le=10, description=(
-        "γ_H: the hazard at the usual place is multiplied by (1 + γ_H·H), H = recent incidents "
-        "there per 100 users: +33% near-repeat risk (Ratcliffe & Rengert 2008; evidence: "
-        "near-repeat-shootings)."))
+        "γ_H: a young person's whole hazard is multiplied by (1 + γ_H·H), H = recent "
+        "incidents at their usual place per 100 users (wherever the offence then happens): "
+        "+33% near-repeat risk (Ratcliffe & Rengert 2008; evidence: near-repeat-shootings)."))
     p_local: Probability = Field(0.7, description=(
         "Share of young people whose usual place is in their own neighbourhood. Assumption "
         "(evidence: assume-local-places)."))

@@ -31,12 +31,16 @@ class HotspotPolicing(PlaceOrLineIntervention):
     """Extra patrols at the hottest places, re-chosen as heat moves."""
 
     def act(self, model):
-        """Lower the opportunity at the hottest places (heat per user)."""
+        """Lower the opportunity at the hottest places (heat per user) of its neighbourhoods.
+
+        With no ``neighbourhoods`` given, the hottest places of the whole area.
+        """
         places = model.world.places
-        n = min(self.spec.n_places, places.kind.size)
-        if n == 0:
+        candidates = np.nonzero(self.nbhd_mask[places.neighbourhood])[0]
+        if candidates.size == 0 or self.spec.n_places == 0:
             return
-        hottest = np.argsort(-(places.heat / places.users), kind="stable")[:n]
+        heat = places.heat[candidates] / places.users[candidates]
+        hottest = candidates[np.argsort(-heat, kind="stable")[: self.spec.n_places]]
         places.rel_opportunity[hottest] *= self.spec.rel_opportunity
 
 
