@@ -168,8 +168,9 @@ class RiskFactorSettings(Section):
         "childhood abuse (about 1 in 5) (evidence: assume-low-family-functioning, "
         "children-in-need, childhood-abuse-csew)."))
     p_excluded: Probability = Field(0.201, description=(
-        "School exclusion or persistent absence (school ages): persistent absence 20.1% in "
-        "autumn 2023/24 (evidence: persistent-absence)."))
+        "School exclusion or persistent absence: persistent absence 20.1% of pupils in "
+        "autumn 2023/24 (evidence: persistent-absence), drawn for every young person at "
+        "creation, 19–24 year olds too (a history of exclusion; ODD: departures)."))
     p_mental_health: Probability = Field(0.226, description=(
         "Probable mental disorder: NHS MHCYP 2023, 22.6% of 11–16 (evidence: "
         "mental-disorder-mhcyp)."))
