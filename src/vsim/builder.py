@@ -178,12 +178,14 @@ def build_world(scenario: Scenario, streams: Streams) -> StartingWorld:
 
 
 def top_up_gangs(people: People, ties: Ties, gang_areas: list[np.ndarray], networks, key,
-                 t: int) -> int:
+                 tie_key, t: int) -> int:
     """Yearly: gangs replace members who left with involved young people of their areas.
 
     Assumption: gangs persist as groups (seed: two known gangs in Ipswich over years) while
     their members age out; replacements are the most at-risk involved 14+ year-olds nearby
-    (evidence: assume-gangs, seed-suffolk).
+    (evidence: assume-gangs, seed-suffolk). ``key`` ranks the candidates; the ties are drawn
+    from ``tie_key``, the stream gangs were created with, so a pair keeps the draw it had at
+    creation (an untied pair stays untied) and only pairs with a new member are new draws.
     """
     added = 0
     for g, areas in enumerate(gang_areas):
@@ -201,6 +203,6 @@ def top_up_gangs(people: People, ties: Ties, gang_areas: list[np.ndarray], netwo
         new = cand[np.argsort(-score, kind="stable")[:deficit]]
         people.gang[new] = g
         add_gang_ties(people, ties, np.concatenate([members, new]), networks.gang_tie_density,
-                      key, g)
+                      tie_key, g)
         added += new.size
     return added

@@ -239,7 +239,7 @@ def _enter_cohort(model) -> int:
     form_ties(slots, model.people, model.ties, model.pools, rule, model.streams["form_ties"],
               model.t, ATTEMPTS_PER_TIE)
     top_up_gangs(model.people, model.ties, model.gang_areas, net,
-                 model.streams["gang_topup"], model.t)
+                 model.streams["gang_topup"], model.streams["create_gang"], model.t)
     return n_new
 
 

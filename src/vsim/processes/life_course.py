@@ -51,6 +51,7 @@ class LifeCourseKeys(NamedTuple):
     cohort: np.uint64
     form_ties: np.uint64
     gang_topup: np.uint64
+    create_gang: np.uint64  # a gang's ties, at creation and at each top-up alike
 
 
 @kernel
@@ -150,7 +151,8 @@ class LifeCourse(Process):
             add_sibling_ties(p, m.ties, slots)
         form_ties(slots, p, m.ties, m.pools, self.tie_rule, self.keys.form_ties, m.t,
                   ATTEMPTS_PER_TIE)
-        top_up_gangs(p, m.ties, m.gang_areas, sc.networks, self.keys.gang_topup, m.t)
+        top_up_gangs(p, m.ties, m.gang_areas, sc.networks, self.keys.gang_topup,
+                     self.keys.create_gang, m.t)
         return n_new
 
     def _places_for(self, pids: np.ndarray, free: np.ndarray):
