@@ -104,8 +104,8 @@ MUTATIONS = [
     ("rng.py", "_GOLDEN = np.uint64(0x9E3779B97F4A7C15)", "_GOLDEN = np.uint64(0x9E3779B97F4A7C17)",
      "the generator's constant changed (in draw; the twin below too)"),
 ]
-# The exact and fast tests first (pytest keeps the order of its arguments and collects each test
-# once), so that a caught mutation stops within a minute rather than after the slow statistics.
+# The exact and fast tests, run first on their own, so that a caught mutation stops within a
+# minute rather than after the slow statistics.
 FIRST = ["tests/test_twins.py", "tests/test_kernels.py", "tests/test_recorder_twin.py",
          "tests/test_offending_invariants.py", "tests/test_invariants.py"]
 # The generator's twin changes with it, as a careful but wrong edit would do.
@@ -149,8 +149,13 @@ def check(index: int, jobs: int) -> dict:
     path, _, _, what = MUTATIONS[index]
     with tempfile.TemporaryDirectory(prefix=f"vsim-mutant-{index}-") as tmp:
         root = mutate(Path(tmp), index)
-        caught, first, seconds = suite(
-            root, ["-n", str(jobs), *FIRST, "tests", "--ignore", "tests/test_golden.py"], 1800)
+        # the fast exact tests alone first: with -x and two workers, a failure stops only
+        # when the other worker's test ends, which in the full suite may be minutes away
+        caught, first, seconds = suite(root, ["-n", str(jobs), *FIRST], 900)
+        if not caught:
+            caught, first, more = suite(
+                root, ["-n", str(jobs), "tests", "--ignore", "tests/test_golden.py"], 1800)
+            seconds += more
         golden = None
         if not caught:
             golden, _, more = suite(root, ["tests/test_golden.py"], 900)
@@ -181,21 +186,19 @@ def main() -> None:
     parser.add_argument("--only", type=int, action="append", help="mutation index (repeatable)")
     parser.add_argument("--jobs", type=int, default=2, help="pytest-xdist workers")
     args = parser.parse_args()
-    rows = []
-    for index in args.only or range(len(MUTATIONS)):
-        rows.append(check(index, args.jobs))
-        r = rows[-1]
-        print(f"{index:>2} {r['bug']:<70} {'caught' if r['caught'] else 'MISSED'} "
-              f"({r['first_failure'] or r['caught_by_golden_only']}) {r['seconds']} s", flush=True)
     RESULTS.mkdir(exist_ok=True)
     saved = RESULTS / "mutation_check.json"
-    if saved.exists():  # keep mutations not re-run this time
-        done = {r["index"] for r in rows}
-        rows = sorted([r for r in json.loads(saved.read_text()) if r["index"] not in done] + rows,
-                      key=lambda r: r["index"])
-    write_atomic(saved, json.dumps(rows, indent=1) + "\n")
-    write_atomic(RESULTS / "mutation_check.md", report(rows))
-    print(report(rows))
+    for index in args.only or range(len(MUTATIONS)):
+        r = check(index, args.jobs)
+        print(f"{index:>2} {r['bug']:<70} {'caught' if r['caught'] else 'MISSED'} "
+              f"({r['first_failure'] or r['caught_by_golden_only']}) {r['seconds']} s", flush=True)
+        # saved after each mutation, keeping those not re-run, so an interrupted check resumes
+        rows = json.loads(saved.read_text()) if saved.exists() else []
+        rows = sorted([old for old in rows if old["index"] != index] + [r],
+                      key=lambda row: row["index"])
+        write_atomic(saved, json.dumps(rows, indent=1) + "\n")
+        write_atomic(RESULTS / "mutation_check.md", report(rows))
+    print(report(json.loads(saved.read_text())))
 
 
 if __name__ == "__main__":
