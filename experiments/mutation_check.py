@@ -112,11 +112,16 @@ FIRST = ["tests/test_twins.py", "tests/test_kernels.py", "tests/test_recorder_tw
 TWIN_TOO = {"rng.py": ("* 0x9E3779B97F4A7C15 & MASK64", "* 0x9E3779B97F4A7C17 & MASK64")}
 
 
-def mutate(root: Path, index: int) -> Path:
-    """A copy of src/vsim under ``root`` with mutation ``index`` applied; returns its parent."""
-    path, old, new, _ = MUTATIONS[index]
+def mutate(root: Path, index: int | None) -> Path:
+    """A copy of src/vsim under ``root`` with mutation ``index`` applied; returns its parent.
+
+    ``index`` None: the copy unmutated (the baseline, which must pass).
+    """
     package = root / "vsim"
     shutil.copytree(REPO / "src" / "vsim", package, ignore=shutil.ignore_patterns("__pycache__"))
+    if index is None:
+        return root
+    path, old, new, _ = MUTATIONS[index]
     edits = [(old, new)] + ([TWIN_TOO[path]] if path in TWIN_TOO else [])
     target = package / path
     text = target.read_text()
@@ -186,6 +191,11 @@ def main() -> None:
     parser.add_argument("--only", type=int, action="append", help="mutation index (repeatable)")
     parser.add_argument("--jobs", type=int, default=2, help="pytest-xdist workers")
     args = parser.parse_args()
+    # An unmutated copy must pass the fast tests, or every mutant would count as caught.
+    with tempfile.TemporaryDirectory(prefix="vsim-baseline-") as tmp:
+        failed, first, _ = suite(mutate(Path(tmp), None), ["-n", str(args.jobs), *FIRST], 900)
+    if failed:
+        raise SystemExit(f"the unmutated package fails {first}: fix the suite first")
     RESULTS.mkdir(exist_ok=True)
     saved = RESULTS / "mutation_check.json"
     for index in args.only or range(len(MUTATIONS)):
