@@ -29,13 +29,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 from numba import njit
 
+from vsim.results import write_atomic
 from vsim.rng import draw, stream_key
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -113,14 +113,6 @@ def run_one(sequence: str) -> dict:
             "counts": counts, "rows": rows, "dieharder_rc": battery.returncode}
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def report(results: list[dict]) -> str:
     """A Markdown summary: one line per sequence, then any test not PASSED."""
     lines = ["# The generator through dieharder", "",
@@ -162,8 +154,8 @@ def main() -> None:
         ran = {r["sequence"] for r in results}
         results = [r for r in json.loads(saved.read_text()) if r["sequence"] not in ran] + results
         results.sort(key=lambda r: list(SEQUENCES).index(r["sequence"]))
-    write_atomic(saved, json.dumps(results, indent=1) + "\n")
-    write_atomic(RESULTS / "generator_battery.md", report(results))
+    write_atomic(saved, (json.dumps(results, indent=1) + "\n").encode())
+    write_atomic(RESULTS / "generator_battery.md", report(results).encode())
     print(report(results))
 
 

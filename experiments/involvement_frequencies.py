@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from vsim.loading import resolve_scenario
 from vsim.model import ViolenceModel
 from vsim.processes.base import Sections
 from vsim.processes.involvement import Involvement, InvolvementKeys, involvement_kernel
+from vsim.results import write_atomic
 from vsim.rng import stream_key
 from vsim.state import NEVER, People
 from vsim.vocabulary import DAYS_PER_YEAR, ENTRENCHED, INVOLVED
@@ -121,7 +120,8 @@ def in_place(scenario: str, seeds: int, changes: dict) -> list[dict]:
             sums["desistance"][2] += after["desisted"] - before["desisted"]
             _finish_step(model, inv)
     seconds = time.perf_counter() - started
-    return [_z(f"in place, {scenario}, {seeds} runs: {key}", k, mean, var,
+    days = changes.get("time.step_days", 7)
+    return [_z(f"in place, {scenario}, {days}-day steps, {seeds} runs: {key}", k, mean, var,
                sums["trials"][i], mean / sums["trials"][i], seconds)
             for i, (key, (mean, var, k)) in enumerate(
                 (key, sums[key]) for key in ("entry", "desistance"))]
@@ -167,11 +167,21 @@ def main() -> None:
     for r in rows:
         print(f"{r['case']:<58} k = {r['events']:>10,}  expected {r['expected']:>13,.1f}  "
               f"rel {r['relative_difference']:+.4%} ± {r['relative_se']:.4%}  z = {r['z']:+.2f}")
-    RESULTS.mkdir(exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=RESULTS, prefix="involvement_frequencies.")
-    with os.fdopen(fd, "w") as f:
-        json.dump(rows, f, indent=1)
-    os.replace(tmp, RESULTS / "involvement_frequencies.json")
+    write_atomic(RESULTS / "involvement_frequencies.json",
+                 (json.dumps(rows, indent=1) + "\n").encode())
+    write_atomic(RESULTS / "involvement_frequencies.md", report(rows).encode())
+
+
+def report(rows: list[dict]) -> str:
+    """Markdown: one line per case, realised against expected events."""
+    lines = ["# Realised weekly entry and desistance against the configured probabilities", "",
+             "| case | person-weeks | events | expected | relative difference | z |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['case']} | {r['trials']:,} | {r['events']:,} | "
+                     f"{r['expected']:,.1f} | {r['relative_difference']:+.4%} "
+                     f"± {r['relative_se']:.4%} | {r['z']:+.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

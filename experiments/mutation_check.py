@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator_battery import write_atomic
+from vsim.results import write_atomic
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "experiments" / "results"
@@ -206,8 +206,8 @@ def main() -> None:
         rows = json.loads(saved.read_text()) if saved.exists() else []
         rows = sorted([old for old in rows if old["index"] != index] + [r],
                       key=lambda row: row["index"])
-        write_atomic(saved, json.dumps(rows, indent=1) + "\n")
-        write_atomic(RESULTS / "mutation_check.md", report(rows))
+        write_atomic(saved, (json.dumps(rows, indent=1) + "\n").encode())
+        write_atomic(RESULTS / "mutation_check.md", report(rows).encode())
     print(report(json.loads(saved.read_text())))
 
 

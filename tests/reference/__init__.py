@@ -96,3 +96,15 @@ def run_both(model: ViolenceModel, process: str, twin) -> tuple[dict, dict, Viol
 def f32(x: float) -> float:
     """``x`` rounded to float32, as a kernel storing into a float32 array does."""
     return float(np.float32(x))
+
+
+def remove_half_tie(ties, i: int, j: int) -> None:
+    """Drop j from i's row: the row's last entry takes its place (the tie table's layout)."""
+    partner, kind, degree = ties
+    for s in range(int(degree[i])):
+        if partner[i, s] == j:
+            last = int(degree[i]) - 1
+            partner[i, s], kind[i, s] = partner[i, last], kind[i, last]
+            partner[i, last] = -1
+            degree[i] = last
+            return

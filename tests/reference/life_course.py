@@ -36,6 +36,7 @@ from itertools import accumulate
 import numpy as np
 from helpers import quick
 
+from reference import remove_half_tie
 from reference.exploitation import refresh_risk
 from vsim.builder import ATTEMPTS_PER_TIE, top_up_gangs
 from vsim.model import ViolenceModel
@@ -48,24 +49,14 @@ from vsim.vocabulary import AGE_EXIT, AGE_MIN, DAYS_PER_YEAR, N_AGES, TIE_FAMILY
 LOCAL_SCHOOL = 0.8  # share of pupils at a school in their own neighbourhood (assumption)
 
 
-def _remove_half(ties, i: int, j: int) -> None:
-    """Drop j from i's row: the last entry moves into its place (its kind too)."""
-    partner, kind, degree = ties
-    for s in range(int(degree[i])):
-        if partner[i, s] == j:
-            last = int(degree[i]) - 1
-            partner[i, s], kind[i, s] = partner[i, last], kind[i, last]
-            partner[i, last] = -1
-            degree[i] = last
-            return
 
 
 def _remove_all_ties(ties, i: int) -> None:
     """Remove i's ties, last first (both directions of each)."""
     while ties.degree[i] > 0:
         j = int(ties.partner[i, ties.degree[i] - 1])
-        _remove_half(ties, i, j)
-        _remove_half(ties, j, i)
+        remove_half_tie(ties, i, j)
+        remove_half_tie(ties, j, i)
 
 
 def _age_and_leave(model) -> int:

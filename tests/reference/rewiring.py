@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 
+from reference import remove_half_tie
 from vsim.rng import draw_reference
 from vsim.vocabulary import DAYS_PER_YEAR, N_AGES, TIE_NEIGHBOURHOOD, TIE_SCHOOL
 
@@ -48,16 +49,6 @@ def _add_tie(ties, i: int, j: int, k: int) -> bool:
     return True
 
 
-def _remove_half(ties, i: int, j: int) -> None:
-    """Drop j from i's row: the row's last entry takes its place (the tie table's layout)."""
-    partner, kind, degree = ties
-    for s in range(int(degree[i])):
-        if partner[i, s] == j:
-            last = int(degree[i]) - 1
-            partner[i, s], kind[i, s] = partner[i, last], kind[i, last]
-            partner[i, last] = -1
-            degree[i] = last
-            return
 
 
 def dissolve(model, p: float) -> int:
@@ -89,8 +80,8 @@ def dissolve(model, p: float) -> int:
             if j > i and int(kind[i, pos]) in (TIE_SCHOOL, TIE_NEIGHBOURHOOD):
                 chosen.append(j)
         for j in chosen:
-            _remove_half(ties, i, j)
-            _remove_half(ties, j, i)
+            remove_half_tie(ties, i, j)
+            remove_half_tie(ties, j, i)
         removed += len(chosen)
     return removed
 
