@@ -1,23 +1,32 @@
-"""The counter-based generator through the dieharder battery, on the sequences kernels consume.
+"""The counter-based generator through PractRand and dieharder, on the sequences kernels consume.
 
 A kernel draws ``draw(key, step, pid, k)``: over person ids at a fixed step (every process,
 every week), over steps at a fixed person (one person's life), and over sub-draws k (the
-victim's choice, the gaps of tie dissolution). Each sequence is fed to dieharder's full
-battery (``dieharder -a``, with ``-Y 1``: a WEAK result is re-tested with more samples until it
-passes or fails) as raw 32-bit words. A draw is 53 bits (``x >> 11`` of the 64-bit mix); the
-words are its top 32 bits (what every ``u < p`` with p ≥ 2^-32 decides on) and, in a separate
-run over person ids, its low 32 bits (what decides the rarest events).
+victim's choice, the gaps of tie dissolution). Each sequence is fed as raw 32-bit words to a
+battery. A draw is 53 bits (``x >> 11`` of the 64-bit mix); the words are its top 32 bits (what
+every ``u < p`` with p ≥ 2^-32 decides on) and, in a separate run over person ids, its low 32
+bits (what decides the rarest events).
 
-TestU01 and PractRand are neither Debian packages nor on PyPI; dieharder is (Brown, Eddelbuettel
-& Bauer, "Dieharder: a random number test suite", v3.31.1, which includes Marsaglia's Diehard
-tests, NIST STS tests and Brown's own).
+Batteries:
 
-    apt-get install dieharder
-    python experiments/generator_battery.py run            # all sequences, ~1-2 h on 2 cores
-    python experiments/generator_battery.py run --only pids-high
-    python experiments/generator_battery.py emit pids-high | dieharder -g 200 -d 0   # by hand
+* PractRand (Doty-Humphrey, PractRand 0.95: ``RNG_test stdin32``, its core tests with standard
+  folding, doubling the length read from 2^28 bytes up to ``--tlmax``; a result is *unusual*,
+  *suspicious* or a *FAIL* by its p-value). Not packaged by Debian or PyPI: build it from
+  https://pracrand.sourceforge.net (or a mirror of it; ``make tools/RNG_test`` in the planet36
+  fork) and pass ``--practrand path/to/RNG_test``.
+* dieharder (Brown, Eddelbuettel & Bauer, v3.31.1, Debian's ``dieharder``: Marsaglia's Diehard,
+  NIST STS and Brown's own tests; ``dieharder -a -Y 1`` re-tests a WEAK result until it passes
+  or fails). Its full battery reads hundreds of gigabytes through a pipe at a few MB/s here:
+  hours per sequence.
 
-Writes experiments/results/generator_battery.json and .md (atomically).
+TestU01 is neither packaged nor on PyPI.
+
+    python experiments/generator_battery.py run --practrand /path/RNG_test    # 2^35 bytes each
+    python experiments/generator_battery.py run --battery dieharder --only pids-high
+    python experiments/generator_battery.py emit pids-high | RNG_test stdin32   # by hand
+
+Writes experiments/results/generator_battery.json and .md (atomically) after each sequence;
+a sequence run again replaces its earlier result for that battery.
 """
 
 from __future__ import annotations
@@ -97,66 +106,117 @@ def parse(text: str) -> list[dict]:
     return rows
 
 
-def run_one(sequence: str) -> dict:
-    """The full battery on one sequence: rows, counts by assessment, seconds, words used."""
+def _battery_command(battery: str, practrand: str, tlmax: str) -> list[str]:
+    if battery == "dieharder":
+        return ["dieharder", "-a", "-g", "200", "-Y", "1"]
+    return [practrand, "stdin32", "-tlmax", tlmax]
+
+
+def run_one(sequence: str, battery: str, practrand: str, tlmax: str) -> dict:
+    """One battery on one sequence: its rows (or PractRand's blocks), counts, seconds."""
     started = time.perf_counter()
     emitter = subprocess.Popen([sys.executable, __file__, "emit", sequence],
                                stdout=subprocess.PIPE)
-    battery = subprocess.run(["dieharder", "-a", "-g", "200", "-Y", "1"], stdin=emitter.stdout,
-                             capture_output=True, text=True, check=False)
+    out = subprocess.run(_battery_command(battery, practrand, tlmax), stdin=emitter.stdout,
+                         capture_output=True, text=True, check=False)
     emitter.stdout.close()
     emitter.kill()
-    rows = parse(battery.stdout)
-    counts = {a: sum(r["assessment"] == a for r in rows) for a in ("PASSED", "WEAK", "FAILED")}
-    return {"sequence": sequence, "what_varies": SEQUENCES[sequence][0],
-            "bits": SEQUENCES[sequence][1], "seconds": round(time.perf_counter() - started),
-            "counts": counts, "rows": rows, "dieharder_rc": battery.returncode}
+    result = {"battery": battery, "sequence": sequence, "what_varies": SEQUENCES[sequence][0],
+              "bits": SEQUENCES[sequence][1], "seconds": round(time.perf_counter() - started),
+              "returncode": out.returncode}
+    if battery == "dieharder":
+        rows = parse(out.stdout)
+        result["rows"] = rows
+        result["counts"] = {a: sum(r["assessment"] == a for r in rows)
+                            for a in ("PASSED", "WEAK", "FAILED")}
+    else:
+        result.update(parse_practrand(out.stdout))
+    return result
+
+
+BLOCK = re.compile(r"^length= (.+?) \(2\^(\d+) bytes\), time= ([0-9.]+) seconds", re.M)
+# a result line: test name, "R=+12.3" or "R>+99999", "p = 1.2e-5" or "p =1-4.1e-114", verdict
+ANOMALY = re.compile(r"^\s+(\S+)\s+(R[=>]\s*[-+0-9.]+)\s+p\s*=\s*(\S+)\s+(.+?)\s*$")
+
+
+def parse_practrand(text: str) -> dict:
+    """Each length read (2^n bytes): tests run and anomalies (test, R, p, evaluation)."""
+    blocks = []
+    parts = BLOCK.split(text)
+    # split gives [before, length, n, seconds, body, length, n, seconds, body, ...]
+    for k in range(1, len(parts) - 3, 4):
+        body = parts[k + 3]
+        tests = sum(int(m) for m in re.findall(r"(\d+) test result\(s\)", body))
+        anomalies = [{"test": m[1], "R": m[2].replace(" ", ""), "p": m[3], "evaluation": m[4]}
+                     for line in body.splitlines() if (m := ANOMALY.match(line))]
+        tests += len(anomalies)
+        blocks.append({"log2_bytes": int(parts[k + 1]), "seconds": float(parts[k + 2]),
+                       "tests": tests, "anomalies": anomalies})
+    failed = any("FAIL" in a["evaluation"] for b in blocks for a in b["anomalies"])
+    return {"blocks": blocks, "log2_bytes": blocks[-1]["log2_bytes"] if blocks else None,
+            "failed": failed}
 
 
 def report(results: list[dict]) -> str:
-    """A Markdown summary: one line per sequence, then any test not PASSED."""
-    lines = ["# The generator through dieharder", "",
-             "| sequence | what varies | bits | tests | passed | weak | failed | minutes |",
-             "|---|---|---|---|---|---|---|---|"]
+    """A Markdown summary: one line per battery and sequence, then anything not passed."""
+    lines = ["# The generator through PractRand and dieharder", "",
+             "| battery | sequence | what varies | bits | read | tests | anomalies | result | "
+             "minutes |", "|---|---|---|---|---|---:|---:|---|---:|"]
+    odd = []
     for r in results:
-        c = r["counts"]
-        lines.append(f"| {r['sequence']} | {r['what_varies']} | {r['bits']} 32 | "
-                     f"{len(r['rows'])} | {c['PASSED']} | {c['WEAK']} | {c['FAILED']} | "
+        if r["battery"] == "practrand":
+            anomalies = [(b["log2_bytes"], a) for b in r["blocks"] for a in b["anomalies"]]
+            tests = sum(b["tests"] for b in r["blocks"])
+            verdict = "FAIL" if r["failed"] else "passed"
+            read = f"2^{r['log2_bytes']} bytes"
+            odd += [f"- practrand, {r['sequence']}, at 2^{n} bytes: {a['test']} {a['R']}, "
+                    f"p = {a['p']}, {a['evaluation']}" for n, a in anomalies]
+        else:
+            c = r["counts"]
+            anomalies, tests = [None] * (c["WEAK"] + c["FAILED"]), len(r["rows"])
+            verdict = "FAILED" if c["FAILED"] else "passed"
+            read = "-a -Y 1"
+            odd += [f"- dieharder, {r['sequence']}: {row['test']} (ntup {row['ntup']}), "
+                    f"p = {row['p_value']:.6f}, {row['assessment']}"
+                    for row in r["rows"] if row["assessment"] != "PASSED"]
+        lines.append(f"| {r['battery']} | {r['sequence']} | {r['what_varies']} | {r['bits']} 32 | "
+                     f"{read} | {tests} | {len(anomalies)} | {verdict} | "
                      f"{r['seconds'] / 60:.0f} |")
-    odd = [(r["sequence"], row) for r in results for row in r["rows"]
-           if row["assessment"] != "PASSED"]
-    lines += ["", "Not PASSED after `-Y 1` re-testing:" if odd else "Every test PASSED."]
-    lines += [f"- {s}: {row['test']} (ntup {row['ntup']}), p = {row['p_value']:.6f}, "
-              f"{row['assessment']}" for s, row in odd]
+    lines += ["", "Anomalies (PractRand: unusual, suspicious or FAIL; dieharder: not PASSED):"
+              if odd else "No anomalies.", *odd]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
-    """Emit a sequence, or run the battery on the sequences and write the results."""
+    """Emit a sequence, or run a battery on the sequences, saving after each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("emit").add_argument("sequence", choices=SEQUENCES)
     run = sub.add_parser("run")
     run.add_argument("--only", choices=SEQUENCES, action="append")
+    run.add_argument("--battery", choices=("practrand", "dieharder"), default="practrand")
+    run.add_argument("--practrand", default="RNG_test", help="PractRand's RNG_test program")
+    run.add_argument("--tlmax", default="32GB", help="PractRand: the most to read")
     args = parser.parse_args()
     if args.command == "emit":
         emit(args.sequence)
         return
-    if shutil.which("dieharder") is None:
-        sys.exit("dieharder is not installed: apt-get install dieharder")
-    results = []
-    for sequence in args.only or list(SEQUENCES):
-        results.append(run_one(sequence))
-        print(f"{sequence}: {results[-1]['counts']} in {results[-1]['seconds']} s", flush=True)
+    program = "dieharder" if args.battery == "dieharder" else args.practrand
+    if shutil.which(program) is None:
+        sys.exit(f"{program} not found: see this script's docstring for how to get it")
     RESULTS.mkdir(exist_ok=True)
     saved = RESULTS / "generator_battery.json"
-    if saved.exists():  # keep the sequences not re-run this time
-        ran = {r["sequence"] for r in results}
-        results = [r for r in json.loads(saved.read_text()) if r["sequence"] not in ran] + results
-        results.sort(key=lambda r: list(SEQUENCES).index(r["sequence"]))
-    write_atomic(saved, (json.dumps(results, indent=1) + "\n").encode())
-    write_atomic(RESULTS / "generator_battery.md", report(results).encode())
-    print(report(results))
+    for sequence in args.only or list(SEQUENCES):
+        r = run_one(sequence, args.battery, args.practrand, args.tlmax)
+        print(f"{args.battery} {sequence}: {r.get('counts') or r.get('log2_bytes')} "
+              f"{'failed' if r.get('failed') else ''} in {r['seconds']} s", flush=True)
+        results = json.loads(saved.read_text()) if saved.exists() else []
+        results = [old for old in results
+                   if (old["battery"], old["sequence"]) != (args.battery, sequence)] + [r]
+        results.sort(key=lambda x: (x["battery"], list(SEQUENCES).index(x["sequence"])))
+        write_atomic(saved, (json.dumps(results, indent=1) + "\n").encode())
+        write_atomic(RESULTS / "generator_battery.md", report(results).encode())
+    print(report(json.loads(saved.read_text())))
 
 
 if __name__ == "__main__":

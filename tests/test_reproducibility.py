@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -30,8 +31,9 @@ def test_same_seed_fresh_process_bit_identical(tmp_path):
     here.write(tmp_path / "here")
     code = ("import vsim; r = vsim.run(vsim.load_scenario(r'%s'), seed=99); "
             "r.write(r'%s')" % (QUICK, tmp_path / "there"))
-    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONHASHSEED": "7",
-                                                                   "PATH": ""})
+    # a clean environment but for PYTHONPATH, so the fresh process imports the same vsim
+    env = {"PYTHONHASHSEED": "7", "PATH": "", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
     for name in TABLES:
         a = pd.read_parquet(tmp_path / "here" / f"{name}.parquet")
         b = pd.read_parquet(tmp_path / "there" / f"{name}.parquet")

@@ -97,6 +97,23 @@ def contagious(steps: int = 30):
     return model
 
 
+def desisting():
+    """Many involved, many desisting each step, about a quarter of them back to 'at risk'."""
+    from helpers import quick
+
+    from vsim.model import ViolenceModel
+
+    model = ViolenceModel(quick(**{
+        "population.n_young_people": 1500, "area.residents": 7317, "time.burn_in_weeks": 0,
+        "contagion.p_entry_background": 0.02, "contagion.gamma": 0.3,
+        "contagion.gamma_entrenched": 0.3}))
+    for _ in range(8):
+        model.step()
+    return model
+
+
 TWINS = {"contagion": contagion, "involvement": involvement}
-WORLDS = {"contagious_start": lambda: contagious(0), "contagious": contagious}
-CASES = [(p, w) for p in TWINS for w in WORLDS]
+WORLDS = {"contagious_start": lambda: contagious(0), "contagious": contagious,
+          "desisting": desisting}
+CASES = [(p, w) for p in TWINS for w in ("contagious_start", "contagious")] + [
+    ("involvement", "desisting")]
