@@ -112,8 +112,20 @@ def desisting():
     return model
 
 
+def jailed_desisters():
+    """Many in custody who have desisted (so could enter again, but for custody).
+
+    Every identified perpetrator is jailed for a year on average, and the involved desist
+    quickly, so the jails hold young people who are no longer involved.
+    """
+    from reference.offending import CUSTODY, world
+
+    return world(12, **CUSTODY, **{"contagion.gamma": 0.3, "contagion.gamma_entrenched": 0.3,
+                                   "contagion.p_entry_background": 0.05})
+
+
 TWINS = {"contagion": contagion, "involvement": involvement}
 WORLDS = {"contagious_start": lambda: contagious(0), "contagious": contagious,
-          "desisting": desisting}
+          "desisting": desisting, "jailed_desisters": jailed_desisters}
 CASES = [(p, w) for p in TWINS for w in ("contagious_start", "contagious")] + [
-    ("involvement", "desisting")]
+    ("involvement", "desisting"), ("involvement", "jailed_desisters")]
