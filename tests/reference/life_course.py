@@ -25,7 +25,8 @@ NEET (``september``: p_neet_16_18 = 0.5); a cohort that fits in the free slots, 
 slots of this step's leavers (``september``), and one that does not (``crowded_september``:
 the arrays grow); entrants joining and founding households; sibling ties on and off, gangs
 topped up or none (``september_no_siblings``: no sibling ties, no gangs, risk factors and
-rewiring off). Not reached: a cohort of 0 (needs cohort_growth −0.2 for decades).
+rewiring off); a growing cohort (``growing_september``). Not reached: a cohort of 0 (needs
+cohort_growth −0.2 for decades).
 """
 
 from __future__ import annotations
@@ -287,5 +288,7 @@ WORLDS = {
         "networks.sibling_ties": False, "networks.n_gangs": 0, "processes.risk_factors": False,
         "processes.rewiring": False}),
     "ageing_out": ageing_out,
+    # a growing cohort: 10% more entrants a year (every default scenario has 0 growth)
+    "growing_september": lambda: before_september(**{"population.cohort_growth": 0.1}),
 }
 CASES = [("life_course", w) for w in WORLDS]
