@@ -28,7 +28,8 @@ def test_the_mixer_is_splitmix64_and_draw_keeps_its_recorded_values():
     The mixer's outputs at 1, 2 and 3 times the golden gamma are the first three numbers of
     the published splitmix64 generator seeded with 0 (Steele, Lea & Flood 2014; Vigna's
     reference splitmix64.c). The draws were recorded from the generator as it is defined; a
-    deliberate change of generator re-records them (and the golden digests, tests/golden.json).
+    deliberate change of generator re-records them (and the golden digests, tests/golden.json):
+    the values with k ≠ 0 were re-recorded when sub-draws got a Weyl multiplier (December 2026).
     """
     gamma = 0x9E3779B97F4A7C15
     published = [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F]
@@ -36,11 +37,11 @@ def test_the_mixer_is_splitmix64_and_draw_keeps_its_recorded_values():
     assert int(stream_key(1, "entry")) == 0xEC169C8D7978AEDF
     key = stream_key(1, "entry")
     recorded = {(0, 0, 0): 0.017488717061513115, (5, 123, 0): 0.6598169699711819,
-                (5, 123, 1): 0.8140297659831712}
+                (5, 123, 1): 0.03560576827620465}
     for (step, pid, k), value in recorded.items():
         assert draw(key, step, pid, k) == value
         assert draw_reference(int(key), step, pid, k) == value
-    assert draw(np.uint64(2**64 - 1), 2**31, 10**9, 3) == 0.5749028776612602
+    assert draw(np.uint64(2**64 - 1), 2**31, 10**9, 3) == 0.7302258062309946
     assert draw(np.uint64(0), 0, 0, 0) == 0.0  # mix(0) = 0: the fixed point of the finaliser
 
 

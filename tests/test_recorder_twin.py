@@ -20,7 +20,8 @@ from vsim.recorder import count_stocks, incident_counts
 SMALL = {"population.n_young_people": 1500, "area.residents": 7317}
 WORLDS = {
     "weekly": SMALL,
-    "fortnightly": {**SMALL, "time.step_days": 14},
+    # custody made likelier, so that eight steps surely hold someone in custody
+    "fortnightly": {**SMALL, "time.step_days": 14, "justice.p_custody": 0.5},
     # many incidents a step: robberies, weapons, injuries, victims outside the population
     "violent": {**SMALL, "offending.h0": 0.004, "networks.n_gangs": 2},
     "no_offending": {**SMALL, "processes.offending": False},  # no incidents at all

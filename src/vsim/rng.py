@@ -17,6 +17,11 @@ from vsim.compiled import kernel
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MUL_PERSON = np.uint64(0xD1B54A32D192ED03)
+# Sub-draws step through the second mix by a Weyl increment of their own, as ids do: with k
+# added as it is (increment 1) the finaliser's input over k = 0, 1, 2, ... is a plain counter,
+# and PractRand failed that sequence at 2^35 bytes (Gap-16; experiments/generator_battery.py).
+# The constant is xxHash64's PRIME64_2 (odd).
+_MUL_SUBDRAW = np.uint64(0xC2B2AE3D27D4EB4F)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30 = np.uint64(30)
@@ -45,7 +50,7 @@ def _mix(z):
 def draw(key, step, pid, k):
     """Uniform in [0, 1) for stream ``key`` at ``step`` for person ``pid``, sub-draw ``k``."""
     x = _mix(key ^ (np.uint64(step) * _GOLDEN))
-    x = _mix(x ^ (np.uint64(pid) * _MUL_PERSON + np.uint64(k)))
+    x = _mix(x ^ (np.uint64(pid) * _MUL_PERSON + np.uint64(k) * _MUL_SUBDRAW))
     return np.float64(x >> _S11) * _TWO_M53
 
 
@@ -67,7 +72,8 @@ def draw_reference(key: int, step: int, pid: int, k: int) -> float:
         return z ^ (z >> 31)
 
     x = mix((int(key) ^ ((step & MASK64) * 0x9E3779B97F4A7C15 & MASK64)) & MASK64)
-    x = mix(x ^ (((pid & MASK64) * 0xD1B54A32D192ED03 + k) & MASK64))
+    x = mix(x ^ (((pid & MASK64) * 0xD1B54A32D192ED03 + (k & MASK64) * 0xC2B2AE3D27D4EB4F)
+                 & MASK64))
     return (x >> 11) * 2.0**-53
 
 

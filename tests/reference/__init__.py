@@ -41,6 +41,23 @@ def model_before(process: str, model: ViolenceModel) -> ViolenceModel:
     return model
 
 
+def finish_step(process: str, model: ViolenceModel) -> ViolenceModel:
+    """Complete a step that :func:`model_before` began and ``process`` continued.
+
+    Runs the enabled processes after ``process``, then moves the clock and tells the
+    observers, as ``ViolenceModel._advance`` does at the end of a step.
+    """
+    names = [proc.name for proc in model.processes]
+    for proc in model.processes[names.index(process) + 1:]:
+        if proc.enabled:
+            proc.step()
+    model.t += 1
+    model.running = model.t < model.total_steps
+    for observer in model.observers:
+        observer.after_step(model, model.t - 1)
+    return model
+
+
 def process_of(model: ViolenceModel, name: str):
     """The model's process called ``name``."""
     return next(proc for proc in model.processes if proc.name == name)

@@ -7,7 +7,8 @@ the hot state (modifiers, places' and lines' modifiers, family functioning, risk
 Branches, and the worlds reaching them (``HITS`` counts them; tests/test_interventions_twin.py
 asserts each is reached): upskilling not started (``iv_manchester``), funded (``iv_suffolk``),
 fading (``iv_barking_cliff``), strength > 1, effects floored at 0 (``iv_suffolk``); leavers at
-25 (``iv_barking_cliff``); completion, drop-out; the pathway's escalation, closure, stage 5,
+25 (``iv_barking_cliff``); completion, drop-out; the pathway's escalation, closure, stage 5
+(``iv_sussex_all_stages``),
 drop-out between stages, stale referrals (``iv_sussex_fortnightly*``); household repair
 (``iv_redbridge``); the cliff, "discharge" (weekly ``iv_barking_cliff``, 14-day
 ``iv_sussex_fortnightly``) and "finish_current", staff paid to finish (``iv_barking_cliff``);
@@ -466,6 +467,9 @@ WORLDS = {
         {**OLDEST, "name": "waiting", "referral_delay_weeks": 52, "max_wait_weeks": 104})),
     "iv_sussex_fortnightly": partial(_case, "sussex", 10, *SUSSEX[:2], **SUSSEX[2]),
     "iv_sussex_fortnightly_8": partial(_case, "sussex", 8, *SUSSEX[:2], **SUSSEX[2]),
+    # every referral escalates through the five stages and closes at the last, none drops out
+    "iv_sussex_all_stages": partial(_case, "sussex", 10, {0: {
+        **PATHWAY, "p_escalate": [1.0] * 4, "p_dropout_weekly": 0.0}}, **SUSSEX[2]),
     "iv_redbridge": partial(_case, "redbridge", 12, {0: {"start": "2019-10-07", "end": None,
                                                          **SHORT}}),
     # hotspots, domestic abuse, school referrals, a universal programme; line disruption, an
