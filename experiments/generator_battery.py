@@ -164,12 +164,13 @@ def report(results: list[dict]) -> str:
              "minutes |", "|---|---|---|---|---|---:|---:|---|---:|"]
     odd = []
     for r in results:
+        sequence = f"{r['sequence']}, {r['note']}" if r.get("note") else r["sequence"]
         if r["battery"] == "practrand":
             anomalies = [(b["log2_bytes"], a) for b in r["blocks"] for a in b["anomalies"]]
             tests = sum(b["tests"] for b in r["blocks"])
             verdict = "FAIL" if r["failed"] else "passed"
             read = f"2^{r['log2_bytes']} bytes"
-            odd += [f"- practrand, {r['sequence']}, at 2^{n} bytes: {a['test']} {a['R']}, "
+            odd += [f"- practrand, {sequence}, at 2^{n} bytes: {a['test']} {a['R']}, "
                     f"p = {a['p']}, {a['evaluation']}" for n, a in anomalies]
         else:
             c = r["counts"]
@@ -179,7 +180,7 @@ def report(results: list[dict]) -> str:
             odd += [f"- dieharder, {r['sequence']}: {row['test']} (ntup {row['ntup']}), "
                     f"p = {row['p_value']:.6f}, {row['assessment']}"
                     for row in r["rows"] if row["assessment"] != "PASSED"]
-        lines.append(f"| {r['battery']} | {r['sequence']} | {r['what_varies']} | {r['bits']} 32 | "
+        lines.append(f"| {r['battery']} | {sequence} | {r['what_varies']} | {r['bits']} 32 | "
                      f"{read} | {tests} | {len(anomalies)} | {verdict} | "
                      f"{r['seconds'] / 60:.0f} |")
     lines += ["", "Anomalies (PractRand: unusual, suspicious or FAIL; dieharder: not PASSED):"
@@ -211,8 +212,9 @@ def main() -> None:
         print(f"{args.battery} {sequence}: {r.get('counts') or r.get('log2_bytes')} "
               f"{'failed' if r.get('failed') else ''} in {r['seconds']} s", flush=True)
         results = json.loads(saved.read_text()) if saved.exists() else []
-        results = [old for old in results
-                   if (old["battery"], old["sequence"]) != (args.battery, sequence)] + [r]
+        # a result with a note (an earlier generator, say) is kept beside the new one
+        results = [old for old in results if old.get("note")
+                   or (old["battery"], old["sequence"]) != (args.battery, sequence)] + [r]
         results.sort(key=lambda x: (x["battery"], list(SEQUENCES).index(x["sequence"])))
         write_atomic(saved, (json.dumps(results, indent=1) + "\n").encode())
         write_atomic(RESULTS / "generator_battery.md", report(results).encode())
