@@ -98,7 +98,7 @@ def _z(label, events, expected, variance, trials, p, seconds) -> dict:
 
 def in_place(scenario: str, seeds: int, changes: dict) -> list[dict]:
     """Σp against realised entries and desistances over whole runs (see module docstring)."""
-    from reference import model_before, process_of  # deferred: the tests' harness
+    from reference import finish_step, model_before, process_of  # deferred: tests' harness
 
     sums = {"entry": [0.0, 0.0, 0], "desistance": [0.0, 0.0, 0], "trials": [0, 0]}
     started = time.perf_counter()
@@ -118,7 +118,7 @@ def in_place(scenario: str, seeds: int, changes: dict) -> list[dict]:
             after = model.events.as_dict()
             sums["entry"][2] += after["entered_involvement"] - before["entered_involvement"]
             sums["desistance"][2] += after["desisted"] - before["desisted"]
-            _finish_step(model, inv)
+            finish_step("involvement", model)
     seconds = time.perf_counter() - started
     days = changes.get("time.step_days", 7)
     return [_z(f"in place, {scenario}, {days}-day steps, {seeds} runs: {key}", k, mean, var,
@@ -141,18 +141,6 @@ def _probabilities(model) -> tuple[np.ndarray, np.ndarray]:
     g = np.where(p.level[involved] == ENTRENCHED, c.gamma_entrenched, c.gamma)
     desist = 1 - (1 - g) ** (weeks * p.modifier("rel_desistance")[involved].astype(float))
     return 1 - stay, desist
-
-
-def _finish_step(model, inv) -> None:
-    """The rest of the step after involvement, then the clock and the observers."""
-    procs = model.processes
-    for proc in procs[procs.index(inv) + 1:]:
-        if proc.enabled:
-            proc.step()
-    model.t += 1
-    model.running = model.t < model.total_steps
-    for observer in model.observers:
-        observer.after_step(model, model.t - 1)
 
 
 def main() -> None:
