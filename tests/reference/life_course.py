@@ -266,15 +266,23 @@ def before_september(**changes) -> ViolenceModel:
 def ageing_out() -> ViolenceModel:
     """Mostly 21-24-year-olds, recruited by three lines up to 24.
 
-    Many leave at 25 each week, some of them exploited.
+    Many leave at 25 each week; the world is stepped on (3 steps at least) until someone
+    exploited leaves at 25 in the next step, so a line's count of leavers is exercised
+    whatever the random numbers.
     """
     model = ViolenceModel(quick(**SMALL, **{
         "population.age_band_shares": [0.1, 0.1, 0.1, 0.7], "exploiters.n_lines": 3,
         "exploiters.min_age": 20, "exploiters.max_age": 24, "exploiters.max_recruits": 100,
         "exploiters.recruitment_hazard": 0.05}))
+    exit_days = int(AGE_EXIT * DAYS_PER_YEAR)
     for _ in range(3):
         model.step()
-    return model
+    p, step_days = model.people, model.scenario.time.step_days
+    for _ in range(40):
+        if np.any((p.alive == 1) & (p.exploited_by >= 0) & (p.age_days + step_days >= exit_days)):
+            return model
+        model.step()
+    raise AssertionError("no exploited young person left at 25 in 43 steps")
 
 
 TWINS = {"life_course": life_course}
