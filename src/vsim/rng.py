@@ -4,7 +4,7 @@ Why counter-based: a draw depends on nothing that happened before it, so switchi
 an intervention on cannot shift anyone else's random numbers (common random numbers for free),
 and results cannot depend on thread count or on the order in which people are visited.
 The mixer is the splitmix64 finaliser (Steele, Lea & Flood 2014, "Fast splittable pseudorandom
-number generators"), about 1.4 ns a draw (see the README's performance section for timings).
+number generators").
 """
 
 from __future__ import annotations
