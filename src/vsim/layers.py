@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tables", ("vsim.tables", "vsim.results")),
     ("model", ("vsim.compiled", "vsim.rng", "vsim.state", "vsim.risk", "vsim.population",
                "vsim.networks", "vsim.builder", "vsim.processes", "vsim.delivery", "vsim.agents",
-               "vsim.observers", "vsim.recorder", "vsim.model")),
+               "vsim.observers", "vsim.recorder", "vsim.checkpoint", "vsim.model")),
     ("applications", ("vsim.plots", "vsim.display", "vsim.compare", "vsim.sweep",
                       "vsim.isolation", "vsim.analysis", "vsim.report_html", "vsim.report_sweep",
                       "vsim.report", "vsim.testing")),

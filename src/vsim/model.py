@@ -18,6 +18,7 @@ from vsim import delivery
 from vsim.agents import CountyLine, Place, YoungPerson
 from vsim.budget import fund
 from vsim.builder import build_world
+from vsim.checkpoint import BurnIn, CheckpointError, load_burn_in
 from vsim.loading import resolve_scenario
 from vsim.observers import Observer, Progress
 from vsim.outcomes import EventCounts
@@ -50,7 +51,10 @@ class ViolenceModel(mesa.Model):
     "quick", "case_studies/sussex"); ``changes`` set fields by dotted path
     (``**{"contagion.beta": 0.001}``, or ``contagion__beta=0.001``); ``seed`` or Mesa's ``rng``
     (an integer or a numpy Generator) seeds every random stream; ``tables=False`` keeps no
-    incident log or snapshots (sweeps).
+    incident log or snapshots (sweeps); ``burn_in_from`` (a folder from
+    :func:`vsim.checkpoint.save_burn_in`, or a loaded :class:`vsim.checkpoint.BurnIn`) starts
+    from a saved burn-in instead of running it, if it is this scenario's and seed's
+    (:class:`vsim.checkpoint.CheckpointError` otherwise).
 
     Construction runs the burn-in, so the model starts at the scenario's start date. Mesa's
     ``model.steps`` then counts recorded steps (weeks since ``time.start``), so
@@ -78,7 +82,8 @@ class ViolenceModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | str | os.PathLike = "borough", *,
                  seed: int | None = None, rng: Any = None, observers: Iterable[Observer] = (),
-                 tables: bool = True, **changes: Any):
+                 tables: bool = True, burn_in_from: BurnIn | str | os.PathLike | None = None,
+                 **changes: Any):
         scenario = resolve_scenario(scenario, changes)
         self.seed = _seed(scenario, seed, rng)
         super().__init__(rng=self.seed)  # Mesa's generators; no process draws from them
@@ -90,6 +95,8 @@ class ViolenceModel(mesa.Model):
         self.n_recorded = scenario.time.n_steps
         self.t = 0
         self._build(scenario)
+        if burn_in_from is not None:
+            self._restore(burn_in_from)
         self.recorder = Recorder(self)
         collector = MesaCollector()
         self.datacollector = collector.datacollector
@@ -120,6 +127,16 @@ class ViolenceModel(mesa.Model):
         self.place_agents = [Place(self, i) for i in range(self.world.places.kind.shape[0])]
         # seconds spent in each process, and in the observers (recording), since construction
         self.phase_seconds = {**{proc.name: 0.0 for proc in self.processes}, OBSERVERS: 0.0}
+
+    def _restore(self, burn_in: BurnIn | str | os.PathLike) -> None:
+        """Start from a saved burn-in (checked to be this scenario's and seed's)."""
+        if not isinstance(burn_in, BurnIn):
+            burn_in = load_burn_in(burn_in)
+        problems = burn_in.problems(self.scenario, self.seed, self.n_burn_in,
+                                    [iv.t_start for iv in self.interventions])
+        if problems:
+            raise CheckpointError(burn_in.source, problems)
+        burn_in.restore(self)
 
     # ------------------------------------------------------------------ time
     @property

@@ -106,6 +106,16 @@ class Process:
         """Advance this mechanism by one step."""
         raise NotImplementedError
 
+    def saved_state(self) -> dict[str, Any]:
+        """What this process keeps between steps besides the model's arrays (JSON values).
+
+        A burn-in checkpoint (vsim.checkpoint) saves it; most processes keep nothing.
+        """
+        return {}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Take back what :meth:`saved_state` returned."""
+
 
 def _frozen(rates: tuple) -> tuple:
     """The rates record with its arrays made read-only: the record is immutable."""
