@@ -116,3 +116,55 @@ def test_broken_checkpoints_say_what_is_wrong(saved, tmp_path):
     (tmp_path / "half" / "checkpoint.json").write_text((saved / "checkpoint.json").read_text())
     with pytest.raises(CheckpointError, match="state.npz is not readable"):
         load_burn_in(tmp_path / "half")
+
+
+def test_a_comparison_shares_each_replicates_burn_in(monkeypatch):
+    """A comparison runs one burn-in per seed; the results are those of separate runs."""
+    import vsim.compare as cmp
+
+    base = world()
+    arms = [base, with_portfolio(base), with_changes(base, {"contagion.beta": 0.0011})]
+    separate = [cmp.simulate(sc, 5) for sc in arms]
+    started_from = []
+    run_one = cmp.simulate
+    monkeypatch.setattr(cmp, "simulate", lambda sc, seed, burn_in=None: (
+        started_from.append(burn_in), run_one(sc, seed, burn_in))[1])
+    shared = cmp.simulate_replicate(arms, 5)
+    # the portfolio starts from the baseline's burn-in; another world runs its own
+    assert started_from[0] is not None and started_from[1] is None
+    for a, b in zip(separate, shared, strict=True):
+        assert a.totals == b.totals
+        assert np.array_equal(a.incidents_by_step, b.incidents_by_step)
+        assert np.array_equal(a.participants, b.participants)
+
+
+def test_command_line_burn_in_then_runs_from_it(tmp_path):
+    """`vsim burn-in` saves, `vsim run --burn-in-from` gives the run's own results.
+
+    A mismatch exits 2 naming the fields, with no traceback and nothing written.
+    """
+    import pandas as pd
+    from test_cli import QUICK, vsim_cmd
+
+    made = vsim_cmd("burn-in", QUICK, "--out", tmp_path / "burn", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "saved to" in made.stdout and (tmp_path / "burn" / "state.npz").is_file()
+    for args, out in ((("--burn-in-from", tmp_path / "burn"), "from"), ((), "through")):
+        done = vsim_cmd("run", QUICK, "-q", "-o", tmp_path / out, *args, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    for table in ("steps", "incidents", "people"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "from" / f"{table}.parquet"),
+                                      pd.read_parquet(tmp_path / "through" / f"{table}.parquet"))
+    bad = vsim_cmd("run", QUICK, "-q", "-o", tmp_path / "bad", "--seed", "3", "--set",
+                   "contagion.beta=0.002", "--burn-in-from", tmp_path / "burn", cwd=tmp_path)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "seed" in bad.stderr and "contagion.beta" in bad.stderr and "0.002" in bad.stderr
+    assert not (tmp_path / "bad").exists()
+    missing = vsim_cmd("run", QUICK, "-q", "--burn-in-from", tmp_path / "nope", cwd=tmp_path)
+    assert missing.returncode == 2 and "not a folder" in missing.stderr
+    early = tmp_path / "early.toml"
+    early.write_text(QUICK.read_text() + '\n[[interventions]]\ntype = "mentoring"\n'
+                     'start = 2018-06-04\nstaff = 1\ncaseload = 5\n')
+    refused = vsim_cmd("burn-in", early, "--out", tmp_path / "b2", cwd=tmp_path)
+    assert refused.returncode == 2 and "interventions[0].start" in refused.stderr
+    assert not (tmp_path / "b2").exists()

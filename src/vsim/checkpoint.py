@@ -62,6 +62,12 @@ def burn_in_inputs(scenario) -> dict[str, Any]:
     return data
 
 
+def acting_in_burn_in(scenario) -> list[int]:
+    """Indices of the interventions that start before time.start (they act in the burn-in)."""
+    return [k for k, iv in enumerate(scenario.interventions)
+            if iv.start is not None and iv.start < scenario.time.start]
+
+
 def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
     """Dotted path -> value of nested tables (lists are values)."""
     if not isinstance(data, dict):
@@ -80,7 +86,7 @@ class BurnIn:
     meta: dict[str, Any]
     arrays: dict[str, np.ndarray]
 
-    def problems(self, scenario, seed: int, n_burn_in: int, intervention_starts) -> list[str]:
+    def problems(self, scenario, seed: int) -> list[str]:
         """Why this burn-in is not the burn-in of ``scenario`` at ``seed`` (empty if it is)."""
         out = []
         if self.meta["model_fingerprint"] != source_fingerprint():
@@ -96,15 +102,17 @@ class BurnIn:
                        f"this scenario has {wanted.get(path, '(absent)')!r}")
         if len(differ) > 8:
             out.append(f"... and {len(differ) - 8} more fields differ")
-        for k, t_start in enumerate(intervention_starts):
-            if t_start < n_burn_in:
-                out.append(f"interventions[{k}].start is before time.start: it acts during the "
+        for k in acting_in_burn_in(scenario):
+            out.append(f"interventions[{k}].start is before time.start: it acts during the "
                            "burn-in, so no saved burn-in can stand for it")
         return out
 
     def restore(self, model) -> None:
-        """Put the saved state into ``model`` (built from the same inputs, not yet stepped)."""
-        a = self.arrays
+        """Put a copy of the saved state into ``model`` (built from the same inputs, unstepped).
+
+        Copies, so that one burn-in can start any number of runs.
+        """
+        a = {name: array.copy() for name, array in self.arrays.items()}
         for attr, group in GROUPS.items():
             value = group(*(a[f"{attr}.{field}"] for field in group._fields))
             owner, _, name = attr.rpartition(".")
@@ -117,28 +125,38 @@ class BurnIn:
             proc.restore_state(self.meta["processes"].get(proc.name, {}))
 
 
-def save_burn_in(model, folder: str | os.PathLike) -> Path:
-    """Write ``model``'s state, at the end of its burn-in, to ``folder`` (atomically)."""
+def burn_in_of(model) -> BurnIn:
+    """A copy of ``model``'s state at the end of its burn-in, to start other runs from."""
     if model.t != model.n_burn_in:
         raise ValueError(f"the model is at step {model.t}, not at the end of its burn-in "
                          f"({model.n_burn_in}): save a checkpoint right after construction")
+    early = acting_in_burn_in(model.scenario)
+    if early:
+        raise ValueError(f"interventions[{early[0]}] starts before time.start, so this burn-in "
+                         "carries its effects: save the burn-in of the scenario without it")
     arrays: dict[str, np.ndarray] = {}
     for attr, group in GROUPS.items():
         owner, _, name = attr.rpartition(".")
         value = getattr(model.world if owner else model, name)
         for field in group._fields:
-            arrays[f"{attr}.{field}"] = np.asarray(getattr(value, field))
+            arrays[f"{attr}.{field}"] = np.array(getattr(value, field))
     for k, areas in enumerate(model.gang_areas):
-        arrays[f"gang_areas.{k}"] = np.asarray(areas)
+        arrays[f"gang_areas.{k}"] = np.array(areas)
     meta = {"format": FORMAT, "model_fingerprint": source_fingerprint(),
             "seed": int(model.seed), "t": int(model.t), "next_pid": int(model.next_pid),
             "n_gang_areas": len(model.gang_areas),
             "processes": {p.name: p.saved_state() for p in model.processes},
             "inputs": burn_in_inputs(model.scenario)}
+    return BurnIn(f"the burn-in of {model.scenario.name} (seed {model.seed})", meta, arrays)
+
+
+def save_burn_in(model, folder: str | os.PathLike) -> Path:
+    """Write ``model``'s state, at the end of its burn-in, to ``folder`` (atomically)."""
+    burn_in = burn_in_of(model)
     target = Path(folder)
     with atomic_dir(target) as tmp:
-        np.savez(tmp / STATE_FILE, **arrays)
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n",
+        np.savez(tmp / STATE_FILE, **burn_in.arrays)
+        (tmp / META_FILE).write_text(json.dumps(burn_in.meta, indent=1, sort_keys=True) + "\n",
                                      encoding="utf-8")
     return target
 

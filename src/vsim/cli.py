@@ -97,26 +97,93 @@ def run(
     set_: Annotated[list[str], typer.Option(
         "--set", help="Change a field, e.g. --set justice.p_charge=0.2 (repeatable).")] = [],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
+    burn_in_from: Annotated[Optional[Path], typer.Option(
+        "--burn-in-from", help="Start from a burn-in saved by `vsim burn-in` (same world and "
+        "seed; interventions, horizon and outputs may differ) instead of running it.")] = None,
 ) -> None:
     """Simulate a scenario and write its results (tables, resolved scenario, manifest)."""
     try:
-        sc = load_scenario(scenario)
-        if set_:
-            sc = with_changes(sc, _parse_set(set_))
-        if seed is not None and not 0 <= seed <= SEED_MAX:
-            raise ScenarioError("--seed", [
-                f"--seed = {seed}: out of range; it must be a whole number in [0, {SEED_MAX}]"])
+        sc = _scenario_with_changes(scenario, set_, seed)
         target = out_dir or Path("results") / sc.name
         _check_target(target, explicit=out_dir is not None, name=sc.name)
+        burn_in = None if burn_in_from is None else _burn_in_for(burn_in_from, sc, seed)
     except ScenarioError as exc:
         fail(exc)
     progress = DelayedProgress(enabled=sys.stderr.isatty() and not quiet)
-    results, elapsed = timed(progress, lambda bar: vsim.run(sc, seed=seed, progress=bar))
+    results, elapsed = timed(progress, lambda bar: vsim.run(sc, seed=seed, progress=bar,
+                                                            burn_in_from=burn_in))
     written = write_results(results, target, csv)
     if not quiet:
         print_summary(results, elapsed)
     out.print(f"results written to [bold]{escape(str(written))}[/]", highlight=False,
               soft_wrap=True)
+
+
+def _scenario_with_changes(path: Path, set_: list[str], seed: int | None) -> Scenario:
+    """The scenario of ``vsim run`` or ``vsim burn-in``: the file, its --set changes, --seed."""
+    sc = load_scenario(path)
+    if set_:
+        sc = with_changes(sc, _parse_set(set_))
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        raise ScenarioError("--seed", [
+            f"--seed = {seed}: out of range; it must be a whole number in [0, {SEED_MAX}]"])
+    return sc
+
+
+def _burn_in_for(folder: Path, sc: Scenario, seed: int | None):
+    """The saved burn-in of --burn-in-from, checked against the scenario and seed."""
+    # deferred: the checkpoint module is part of the model (numba)
+    from vsim.checkpoint import CheckpointError, load_burn_in
+
+    try:
+        burn_in = load_burn_in(folder)
+        problems = burn_in.problems(sc, sc.seed if seed is None else seed)
+    except CheckpointError as exc:
+        raise ScenarioError(f"--burn-in-from {exc.source}", exc.problems) from None
+    if problems:
+        raise ScenarioError(f"--burn-in-from {folder}", problems)
+    return burn_in
+
+
+@app.command("burn-in")
+def burn_in(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    out_dir: Annotated[Path, typer.Option(
+        "--out", "-o", help="Folder to write the saved burn-in to.")],
+    seed: Annotated[Optional[int], typer.Option(help="Override the scenario's seed.")] = None,
+    set_: Annotated[list[str], typer.Option(
+        "--set", help="Change a field, e.g. --set contagion.beta=0.001 (repeatable).")] = [],
+) -> None:
+    """Run a scenario's burn-in once and save its state, for `vsim run --burn-in-from`."""
+    # deferred: the model pulls numba and compiles or loads the kernels
+    from vsim.checkpoint import acting_in_burn_in, save_burn_in
+    from vsim.model import ViolenceModel
+
+    try:
+        sc = _scenario_with_changes(scenario, set_, seed)
+        early = acting_in_burn_in(sc)
+        if early:
+            raise ScenarioError(str(scenario), [
+                f"interventions[{early[0]}].start = {sc.interventions[early[0]].start}: before "
+                f"time.start ({sc.time.start}), so it acts during the burn-in; save the burn-in "
+                "of the scenario without it (or starting on time.start)"])
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ScenarioError("--out", [f"--out {out_dir}: exists and is not a folder"])
+    except ScenarioError as exc:
+        fail(exc)
+    started = time.perf_counter()
+    model = ViolenceModel(sc, seed=seed, tables=False)
+    try:
+        save_burn_in(model, out_dir)
+    except OSError as exc:
+        err.print(f"[bold red]error[/]: cannot write {escape(str(out_dir))}: "
+                  f"{escape(str(exc.strerror or exc))}; nothing was written", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"burn-in of [bold]{escape(sc.name)}[/] (seed {model.seed}, {model.n_burn_in} "
+              f"steps, {time.perf_counter() - started:.1f} s) saved to "
+              f"[bold]{escape(str(out_dir))}[/]; start runs from it with vsim run "
+              f"{escape(str(scenario))} --burn-in-from {escape(str(out_dir))}",
+              highlight=False, soft_wrap=True)
 
 
 def _load_each(paths: list[Path]) -> list[Scenario]:

@@ -64,6 +64,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from vsim import delivery, plots
+from vsim.checkpoint import BurnIn, acting_in_burn_in, burn_in_of
 from vsim.intervals import CONFIDENCE, mean_interval, ratio_interval
 from vsim.loading import scenario_hash, scenario_to_toml
 from vsim.model import ViolenceModel
@@ -170,11 +171,34 @@ class ComparisonTracker(Observer):
             participants=reach["participants"], peers=peers.astype(np.int64))
 
 
-def simulate(scenario: Scenario, seed: int) -> RunSummary:
-    """Run ``scenario`` on ``seed`` and summarise it for a comparison (joblib's unit of work)."""
+def simulate(scenario: Scenario, seed: int, burn_in: BurnIn | None = None) -> RunSummary:
+    """Run ``scenario`` on ``seed`` and summarise it for a comparison.
+
+    ``burn_in``: start from this saved burn-in (it must be the scenario's and seed's).
+    """
     tracker = ComparisonTracker(scenario.crime_costs, seed)
-    ViolenceModel(scenario, seed=seed, tables=False, observers=[tracker]).run()
+    model = ViolenceModel(scenario, seed=seed, tables=False, observers=[tracker],
+                          burn_in_from=burn_in)
+    model.run()
     return tracker.summary
+
+
+def simulate_replicate(scenarios: Sequence[Scenario], seed: int) -> list[RunSummary]:
+    """Run every scenario on one seed (joblib's unit of work), sharing the first's burn-in.
+
+    Scenarios whose burn-in is the first's (same world, no intervention acting before the
+    start) start from its saved state instead of running it again: bit-identical, and one
+    burn-in per replicate instead of one per scenario.
+    """
+    tracker = ComparisonTracker(scenarios[0].crime_costs, seed)
+    model = ViolenceModel(scenarios[0], seed=seed, tables=False, observers=[tracker])
+    burn_in = None if acting_in_burn_in(scenarios[0]) else burn_in_of(model)
+    model.run()
+    out = [tracker.summary]
+    for sc in scenarios[1:]:
+        shared = burn_in is not None and not burn_in.problems(sc, seed)
+        out.append(simulate(sc, seed, burn_in if shared else None))
+    return out
 
 
 def _friends(model, slots: np.ndarray, pids: np.ndarray) -> np.ndarray:
@@ -187,8 +211,8 @@ def _friends(model, slots: np.ndarray, pids: np.ndarray) -> np.ndarray:
     return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
 
 
-def _simulate_task(k: int, scenario: Scenario, seed: int) -> tuple[int, int, RunSummary]:
-    return k, seed, simulate(scenario, seed)
+def _replicate_task(scenarios: list[Scenario], seed: int) -> tuple[int, list[RunSummary]]:
+    return seed, simulate_replicate(scenarios, seed)
 
 
 # ---------------------------------------------------------------------------- comparison
@@ -321,21 +345,22 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
         raise ValueError(f"labels {labels}: need {len(all_scenarios)} distinct labels")
     root = int(baseline.seed if seed is None else seed)
     seeds = [root + r for r in range(replicates)]
-    tasks = [(k, sc, s) for s in seeds for k, sc in enumerate(all_scenarios)]
-    n_jobs = _n_jobs(jobs, len(tasks))
+    n_runs = len(seeds) * len(all_scenarios)
+    n_jobs = _n_jobs(jobs, len(seeds))
     runs: dict[tuple[int, int], RunSummary] = {}
     if progress is not None:
-        progress(0, len(tasks))
+        progress(0, n_runs)
     if n_jobs == 1:
-        results = (_simulate_task(k, sc, s) for k, sc, s in tasks)
+        results = (_replicate_task(all_scenarios, s) for s in seeds)
     else:
         quiet_worker_recycling()
         results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_simulate_task)(k, sc, s) for k, sc, s in tasks)
-    for done, (k, s, summary) in enumerate(results, start=1):
-        runs[(k, s)] = summary
+            delayed(_replicate_task)(all_scenarios, s) for s in seeds)
+    for s, summaries in results:
+        for k, summary in enumerate(summaries):
+            runs[(k, s)] = summary
         if progress is not None:
-            progress(done, len(tasks))
+            progress(len(runs), n_runs)
     return assemble(baseline, scenarios, labels, seeds, runs)
 
 

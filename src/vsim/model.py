@@ -132,8 +132,7 @@ class ViolenceModel(mesa.Model):
         """Start from a saved burn-in (checked to be this scenario's and seed's)."""
         if not isinstance(burn_in, BurnIn):
             burn_in = load_burn_in(burn_in)
-        problems = burn_in.problems(self.scenario, self.seed, self.n_burn_in,
-                                    [iv.t_start for iv in self.interventions])
+        problems = burn_in.problems(self.scenario, self.seed)
         if problems:
             raise CheckpointError(burn_in.source, problems)
         burn_in.restore(self)
