@@ -11,7 +11,6 @@ import os
 import sys
 import tempfile
 import time
-import tomllib
 import warnings
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -20,6 +19,7 @@ import typer
 from rich.markup import escape
 
 import vsim
+from vsim.cli_inputs import SEED_MAX, burn_in_for, check_target, scenario_with_changes
 from vsim.cli_output import (
     EXIT_BAD_INPUT,
     DelayedProgress,
@@ -42,49 +42,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="vsim: simulate how serious youth violence spreads and is interrupted.")
 
 EXIT_INTERRUPTED = 130
-SEED_MAX = 2**63 - 1  # the range of a scenario's `seed` field
 MAX_REPLICATES = 100_000
-
-
-def _check_target(target: Path, explicit: bool, name: str) -> None:
-    """Refuse, before simulating, a results folder that could not be written.
-
-    Without --out the folder is results/<scenario name>, so the name must be a plain folder
-    name (no path separators, not "." or "..").
-    """
-    problems = []
-    if not explicit and (name.strip() in ("", ".", "..") or "/" in name or "\\" in name):
-        problems.append(f"name = {name!r} cannot be used as a folder name under results/; "
-                        f"rename the scenario or give the results folder with --out")
-    elif target.exists() and not target.is_dir():
-        problems.append(f"--out {target}: exists and is not a folder")
-    else:
-        for parent in target.parents:
-            if parent.exists():
-                if not parent.is_dir():
-                    problems.append(f"--out {target}: {parent} is a file, not a folder")
-                break
-    if problems:
-        raise ScenarioError("--out" if explicit else "name", problems)
-
-
-def _parse_set(items: list[str]) -> dict:
-    """``--set a.b=value`` pairs, values parsed as TOML scalars (numbers, booleans, strings)."""
-    changes = {}
-    problems = []
-    for item in items:
-        if "=" not in item:
-            problems.append(f"--set {item!r}: expected path=value, e.g. justice.p_charge=0.2")
-            continue
-        path, raw = item.split("=", 1)
-        try:
-            value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw  # not a TOML value: taken as a string, so quotes are optional
-        changes[path.strip()] = value
-    if problems:
-        raise ScenarioError("--set", problems)
-    return changes
 
 
 @app.command()
@@ -103,10 +61,10 @@ def run(
 ) -> None:
     """Simulate a scenario and write its results (tables, resolved scenario, manifest)."""
     try:
-        sc = _scenario_with_changes(scenario, set_, seed)
+        sc = scenario_with_changes(scenario, set_, seed)
         target = out_dir or Path("results") / sc.name
-        _check_target(target, explicit=out_dir is not None, name=sc.name)
-        burn_in = None if burn_in_from is None else _burn_in_for(burn_in_from, sc, seed)
+        check_target(target, explicit=out_dir is not None, name=sc.name)
+        burn_in = None if burn_in_from is None else burn_in_for(burn_in_from, sc, seed)
     except ScenarioError as exc:
         fail(exc)
     progress = DelayedProgress(enabled=sys.stderr.isatty() and not quiet)
@@ -117,32 +75,6 @@ def run(
         print_summary(results, elapsed)
     out.print(f"results written to [bold]{escape(str(written))}[/]", highlight=False,
               soft_wrap=True)
-
-
-def _scenario_with_changes(path: Path, set_: list[str], seed: int | None) -> Scenario:
-    """The scenario of ``vsim run`` or ``vsim burn-in``: the file, its --set changes, --seed."""
-    sc = load_scenario(path)
-    if set_:
-        sc = with_changes(sc, _parse_set(set_))
-    if seed is not None and not 0 <= seed <= SEED_MAX:
-        raise ScenarioError("--seed", [
-            f"--seed = {seed}: out of range; it must be a whole number in [0, {SEED_MAX}]"])
-    return sc
-
-
-def _burn_in_for(folder: Path, sc: Scenario, seed: int | None):
-    """The saved burn-in of --burn-in-from, checked against the scenario and seed."""
-    # deferred: the checkpoint module is part of the model (numba)
-    from vsim.checkpoint import CheckpointError, load_burn_in
-
-    try:
-        burn_in = load_burn_in(folder)
-        problems = burn_in.problems(sc, sc.seed if seed is None else seed)
-    except CheckpointError as exc:
-        raise ScenarioError(f"--burn-in-from {exc.source}", exc.problems) from None
-    if problems:
-        raise ScenarioError(f"--burn-in-from {folder}", problems)
-    return burn_in
 
 
 @app.command("burn-in")
@@ -160,7 +92,7 @@ def burn_in(
     from vsim.model import ViolenceModel
 
     try:
-        sc = _scenario_with_changes(scenario, set_, seed)
+        sc = scenario_with_changes(scenario, set_, seed)
         early = acting_in_burn_in(sc)
         if early:
             raise ScenarioError(str(scenario), [
@@ -278,7 +210,7 @@ def compare_(
         _check_comparable(base, others, compared, baseline)
         name = f"compare-{base.name}"
         target = out_dir or Path("results") / name
-        _check_target(target, explicit=out_dir is not None, name=name)
+        check_target(target, explicit=out_dir is not None, name=name)
     except ScenarioError as exc:
         fail(exc)
     # deferred: pulls the model (numba), pandas, joblib and matplotlib (~2 s)
@@ -326,7 +258,7 @@ def _sweep_experiment(experiment: Path | None, out_dir: Path | None,
         exp = load_experiment(experiment)
     for note in notes:  # renamed outcomes: say so, the file still works
         err.print(f"note: {experiment}: {note.message}", highlight=False, soft_wrap=True)
-    _check_target(out_dir, True, exp.spec.name)
+    check_target(out_dir, True, exp.spec.name)
     return exp
 
 
