@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                     "vsim.workers", "vsim.layers", "vsim.evidence")),
     ("schema", ("vsim.interventions", "vsim.sections", "vsim.sections_world", "vsim.scenario",
                 "vsim.validation", "vsim.loading", "vsim.budget", "vsim.experiment")),
-    ("tables", ("vsim.tables", "vsim.results")),
+    ("tables", ("vsim.tables", "vsim.results", "vsim.police_data")),
     ("model", ("vsim.compiled", "vsim.rng", "vsim.state", "vsim.risk", "vsim.population",
                "vsim.networks", "vsim.builder", "vsim.processes", "vsim.delivery", "vsim.agents",
                "vsim.observers", "vsim.recorder", "vsim.checkpoint", "vsim.model")),
