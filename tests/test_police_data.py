@@ -17,7 +17,8 @@ import pytest
 from test_cli import vsim_cmd
 
 from vsim.loading import ScenarioError
-from vsim.police_data import lsoa_table, lsoas_of, read_police_uk
+from vsim.local_area import lsoa_table, lsoas_of
+from vsim.police_data import read_police_uk
 
 DATA = Path(__file__).resolve().parents[1] / "docs" / "data" / "policeuk_west_yorkshire"
 RAW = DATA / "raw"

@@ -45,7 +45,8 @@ def police_uk(
         "--months", help="Months expected, FIRST:LAST (YYYY-MM), so gaps are named.")] = None,
 ) -> None:
     """Count police.uk records by month, LSOA and crime type (no coordinates, no crime IDs)."""
-    from vsim.police_data import lsoas_from_file, lsoas_of, read_police_uk
+    from vsim.local_area import lsoas_from_file, lsoas_of
+    from vsim.police_data import read_police_uk
     from vsim.results import write_atomic
 
     try:
@@ -74,3 +75,50 @@ def police_uk(
         out.print(f"  - {escape(note)}", highlight=False, soft_wrap=True)
     out.print(f"counts written to [bold]{escape(str(out_file))}[/], report to "
               f"{escape(str(report_file))}", highlight=False, soft_wrap=True)
+
+
+def area(
+    lad: Annotated[Optional[str], typer.Option(
+        "--lad", help="Local authority (name or code) of the LSOA table.")] = None,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Scenario file to write.")] = (
+        Path("area.toml")),
+    table: Annotated[Optional[Path], typer.Option(
+        "--table", help="LSOA table (2011 Census columns; default: the shipped West "
+        "Yorkshire table).")] = None,
+    youth_share: Annotated[float, typer.Option(
+        "--youth-share", help="Share of residents aged 10-24 (default England's, 17.7%).")] = (
+        0.177),
+) -> None:
+    """Write a scenario whose neighbourhoods are a local authority's real LSOAs."""
+    import tomli_w
+
+    from vsim.loading import scenario_from_dict
+    from vsim.local_area import AREA_TABLE, area_section, lsoa_table, lsoas_of
+    from vsim.results import write_atomic
+
+    try:
+        if lad is None:
+            raise ScenarioError("--lad", ["give the local authority, e.g. --lad Calderdale"])
+        lsoas = lsoas_of(lad, lsoa_table(table or AREA_TABLE))
+        name = str(lsoas["lad_name"].iloc[0])
+        data = {"name": name.lower().replace(" ", "_"),
+                "description": f"{name}: its {len(lsoas)} LSOAs (2011) as neighbourhoods",
+                "area": area_section(lsoas, name, youth_share)}
+        scenario_from_dict(data, f"the scenario of {name}")  # check before writing
+        if out_file.exists() and out_file.is_dir():
+            raise ScenarioError("--out", [f"--out {out_file}: is a folder, not a file"])
+    except ScenarioError as exc:
+        fail(exc)
+    source = table or "vsim's shipped 2011 Census LSOA table (vsim/areas/README.md)"
+    header = (f"# {name}: written by `vsim area --lad {lad}`.\n"
+              f"# Neighbourhoods are its {len(lsoas)} LSOAs (2011 codes), shares = usual "
+              f"residents, from {source}.\n"
+              "# Deprivation is a proxy: the standard score of log persons per hectare across "
+              "these LSOAs\n# (evidence: assume-density-deprivation-proxy); youth share "
+              f"{youth_share} (default England's, evidence: age-10-24-share-england-london).\n"
+              "# Contains public sector information licensed under the Open Government "
+              "Licence v3.0 (ONS, 2011 Census).\n\n")
+    write_atomic(out_file, (header + tomli_w.dumps(data)).encode())
+    out.print(f"{name}: {len(lsoas)} LSOAs, {data['area']['residents']:,} residents; "
+              f"scenario written to [bold]{escape(str(out_file))}[/]", highlight=False,
+              soft_wrap=True)

@@ -37,7 +37,6 @@ CRIME_TYPES = ("Anti-social behaviour", "Bicycle theft", "Burglary",
 # Until 2013 police.uk combined these two; later files split them (Public order, Possession
 # of weapons), so counts across the change are not comparable.
 OLD_COMBINED = "Public disorder and weapons"
-AREA_TABLE = Path(__file__).resolve().parent / "areas" / "lsoa_population_2011_west_yorkshire.csv"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STREET_FILE = re.compile(r"^\d{4}-\d{2}-.+-street\.csv(\.gz)?$")
 SHOWN = 5  # rows quoted in a message before "and N more"
@@ -260,34 +259,3 @@ def _notes(report: Report) -> None:
         n.append(f"months missing from the range: {', '.join(report.missing_months)} (a force "
                  "may have supplied nothing, e.g. Greater Manchester in July-December 2019)")
 
-
-def lsoa_table() -> pd.DataFrame:
-    """The shipped 2011 Census LSOA table (West Yorkshire's five local authorities)."""
-    return pd.read_csv(AREA_TABLE, dtype={"lsoa11cd": str, "lad_code": str, "lad_name": str})
-
-
-def lsoas_of(lad: str) -> pd.DataFrame:
-    """The LSOAs (code, name, residents) of a local authority named or coded ``lad``."""
-    table = lsoa_table()
-    rows = table[(table["lad_name"].str.casefold() == lad.casefold())
-                 | (table["lad_code"] == lad)]
-    if rows.empty:
-        known = sorted(set(table["lad_name"]))
-        raise ScenarioError("--lad", [
-            f"--lad {lad!r}: not a local authority of the shipped LSOA table ({', '.join(known)}"
-            "); for another area give its LSOAs with --lsoas FILE (a CSV with a column "
-            "lsoa11cd or lsoa_code)"])
-    return rows.reset_index(drop=True)
-
-
-def lsoas_from_file(path: Path) -> list[str]:
-    """LSOA codes from a CSV with a column ``lsoa11cd``, ``lsoa_code`` or ``LSOA code``."""
-    try:
-        frame = pd.read_csv(path, dtype=str)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"--lsoas {path}", [f"not a readable CSV ({exc})"]) from None
-    for column in ("lsoa11cd", "lsoa_code", "LSOA code"):
-        if column in frame.columns:
-            return sorted(set(frame[column].dropna()))
-    raise ScenarioError(f"--lsoas {path}", [
-        f"no column lsoa11cd, lsoa_code or 'LSOA code'; found {list(frame.columns)}"])
