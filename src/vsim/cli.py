@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 
 import vsim
-from vsim.cli_data import area, data_app
+from vsim.cli_data import area, calibrate, data_app
 from vsim.cli_inputs import SEED_MAX, burn_in_for, check_target, scenario_with_changes
 from vsim.cli_output import (
     EXIT_BAD_INPUT,
@@ -44,6 +44,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 app.add_typer(data_app, name="data")
 app.command("area")(area)
+app.command("calibrate")(calibrate)
 
 EXIT_INTERRUPTED = 130
 MAX_REPLICATES = 100_000

@@ -122,3 +122,61 @@ def area(
     out.print(f"{name}: {len(lsoas)} LSOAs, {data['area']['residents']:,} residents; "
               f"scenario written to [bold]{escape(str(out_file))}[/]", highlight=False,
               soft_wrap=True)
+
+
+def calibrate(
+    calibration: Annotated[Path, typer.Argument(help="Calibration file (calibration/*.toml).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (and resume).")],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="Dask scheduler address (tcp://host:8786): pyabc's Dask sampler."
+    )] = None,
+) -> None:
+    """Fit a scenario to police-recorded crime with ABC-SMC; resumes an interrupted run."""
+    from vsim.calibration import calibrate as run_calibration
+    from vsim.calibration import load_calibration
+    from vsim.calibration.fit import problem_of
+
+    try:
+        if jobs < 1:
+            raise ScenarioError("--jobs", [f"--jobs = {jobs}: must be a whole number ≥ 1"])
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ScenarioError("--out", [f"--out {out_dir}: exists and is not a folder"])
+        loaded = load_calibration(calibration)
+        _, data = problem_of(loaded)
+    except ScenarioError as exc:
+        fail(exc)
+    spec = loaded.spec
+    resumed = (out_dir / "abc.db").exists()
+    out.print(f"{'resuming' if resumed else 'calibrating'} [bold]{escape(spec.name)}[/]: "
+              f"{len(spec.parameters)} parameters, {len(spec.targets)} targets, "
+              f"{data['lsoas']} LSOAs, {data['observed_violence']:,} recorded violent crimes in "
+              f"{', '.join(spec.data.months)}; up to {spec.method.generations} generations of "
+              f"{spec.method.population_size}", highlight=False, soft_wrap=True)
+
+    def progress(g, method, elapsed):
+        left = max(0.0, method.max_walltime_minutes * 60 - elapsed)
+        out.print(f"  generation {g.t}: epsilon {g.epsilon:.4g}, acceptance "
+                  f"{g.acceptance_rate:.1%}, ESS {g.ess:.0f}, {g.simulations:,} simulations, "
+                  f"{g.seconds:.0f} s (wall time left {left / 60:.0f} min)", highlight=False,
+                  soft_wrap=True)
+
+    try:
+        manifest = run_calibration(loaded, out_dir, jobs=jobs, scheduler=scheduler,
+                                   progress=progress)
+    except KeyboardInterrupt:
+        out.print("interrupted: finished generations are kept in "
+                  f"{escape(str(out_dir / 'abc.db'))}; the same command resumes")
+        raise typer.Exit(130) from None
+    share = manifest["youth_share_of_recorded_violence"]
+    out.print(f"stopped ({manifest['stopped']}) after {manifest['generations']} generations, "
+              f"{manifest['simulations']:,} simulations, {manifest['seconds']:.0f} s",
+              highlight=False)
+    if share["mean"] is not None:
+        out.print(f"young people's share of recorded violence: {share['mean']:.1%} "
+                  f"[{share['q05']:.1%}, {share['q95']:.1%}]", highlight=False)
+    if manifest["not_identified"]:
+        out.print("not pinned down by the targets (posterior spread ≥ 80% of the prior's): "
+                  + ", ".join(manifest["not_identified"]), highlight=False, soft_wrap=True)
+    out.print(f"posterior, diagnostics and checks written to [bold]{escape(str(out_dir))}[/]",
+              highlight=False)

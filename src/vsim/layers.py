@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "vsim.observers", "vsim.recorder", "vsim.checkpoint", "vsim.model")),
     ("applications", ("vsim.plots", "vsim.display", "vsim.compare", "vsim.sweep",
                       "vsim.isolation", "vsim.analysis", "vsim.report_html", "vsim.report_sweep",
-                      "vsim.report", "vsim.testing")),
+                      "vsim.report", "vsim.testing", "vsim.calibration")),
     ("interface", ("vsim.cli", "vsim.__main__", "vsim")),
 )
 

@@ -249,8 +249,9 @@ def _notes(report: Report) -> None:
         n.append(f"{report.no_location:,} records have no location or LSOA: not in the LSOA "
                  "counts (police.uk publishes some crimes without a location)")
     if report.outside_area:
-        n.append(f"{report.outside_area:,} records fall in LSOAs outside the area (locations "
-                 "are snapped to map points, some across force boundaries): not counted")
+        n.append(f"{report.outside_area:,} records fall in LSOAs outside the chosen area "
+                 "(the rest of the force's area, and points snapped across its boundary): "
+                 "not counted")
     if report.old_combined_category:
         n.append(f"{report.old_combined_category:,} records use the older combined category "
                  f"'{OLD_COMBINED}' (later split into Public order and Possession of "
