@@ -208,3 +208,13 @@ def test_the_worked_example_reads_the_shipped_west_yorkshire_months():
     problem, data = problem_of(loaded)
     assert data["lsoas"] == 128
     assert problem.observed[:, :, 0].sum(axis=1).tolist() == [435, 560]
+
+
+def test_a_folder_of_another_calibration_is_not_resumed(tmp_path):
+    calib = town(tmp_path)
+    text = calib.read_text().replace("generations = 3", "generations = 1")
+    calib.write_text(text.replace("predictive_draws = 10", "predictive_draws = 0"))
+    calibrate(load_calibration(calib), tmp_path / "fit")
+    calib.write_text(calib.read_text().replace("high = 6.0", "high = 8.0"))
+    done = vsim_cmd("calibrate", calib, "--out", tmp_path / "fit", cwd=tmp_path)
+    assert done.returncode == 2 and "parameters" in done.stderr and "Traceback" not in done.stderr

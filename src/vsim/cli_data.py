@@ -135,7 +135,7 @@ def calibrate(
     """Fit a scenario to police-recorded crime with ABC-SMC; resumes an interrupted run."""
     from vsim.calibration import calibrate as run_calibration
     from vsim.calibration import load_calibration
-    from vsim.calibration.fit import problem_of
+    from vsim.calibration.fit import check_resumable, problem_of
 
     try:
         if jobs < 1:
@@ -144,6 +144,7 @@ def calibrate(
             raise ScenarioError("--out", [f"--out {out_dir}: exists and is not a folder"])
         loaded = load_calibration(calibration)
         _, data = problem_of(loaded)
+        check_resumable(loaded, out_dir)
     except ScenarioError as exc:
         fail(exc)
     spec = loaded.spec

@@ -248,25 +248,72 @@ def run_abc(loaded: LoadedCalibration, out: Path, jobs: int = 1, scheduler: str 
         sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=jobs)
     else:
         sampler = pyabc.sampler.SingleCoreSampler()
-    abc = pyabc.ABCSMC(problem, pyabc_prior(spec.parameters),
-                       pyabc.AdaptivePNormDistance(p=2, fixed_weights=weights),
-                       population_size=method.population_size, sampler=sampler)
-    db = f"sqlite:///{(out / DB_NAME).resolve()}"
-    np.random.seed(spec.seed % 2**32)  # pyabc samples the priors from numpy's global state
-    if (out / DB_NAME).exists():
-        history = abc.load(db, 1)
-    else:
-        history = abc.new(db, observed)
     started = time.perf_counter()
-    remaining = method.generations - history.n_populations
-    if remaining > 0:
-        with _progress_from_log(lambda: abc.history, method, started, progress):
+    holder: dict = {}
+    with _progress_from_log(lambda: holder["abc"].history, method, started, progress):
+        abc = holder["abc"] = pyabc.ABCSMC(
+            problem, pyabc_prior(spec.parameters),
+            pyabc.AdaptivePNormDistance(p=2, fixed_weights=weights),
+            population_size=method.population_size, sampler=sampler)
+        db = f"sqlite:///{(out / DB_NAME).resolve()}"
+        # pyabc draws from the priors with numpy's global generator (it has no other way):
+        # seeded here so that a single-core calibration repeats exactly.
+        np.random.seed(spec.seed % 2**32)
+        if (out / DB_NAME).exists():
+            check_resumable(loaded, out)
+            history = abc.load(db, 1)
+        else:
+            _write_fingerprint(loaded, out)
+            history = abc.new(db, observed)
+        remaining = method.generations - history.n_populations
+        if remaining > 0:
             history = abc.run(minimum_epsilon=method.min_epsilon,
                               max_nr_populations=remaining,
                               max_total_nr_simulations=method.max_simulations,
                               max_walltime=dt.timedelta(minutes=method.max_walltime_minutes))
     generations = _generations(history)
     return generations, _stop_reason(generations, history, method)
+
+
+# Method fields a resumed calibration may change (its budget); anything else is a new fit.
+BUDGET = ("generations", "max_simulations", "max_walltime_minutes", "min_epsilon",
+          "predictive_draws")
+FINGERPRINT = "fit.json"
+
+
+def _fit_identity(loaded: LoadedCalibration) -> dict:
+    data = loaded.spec.model_dump(mode="json")
+    for name in BUDGET:
+        data["method"].pop(name, None)
+    return {"calibration": data, "scenario": scenario_to_dict(loaded.scenario)}
+
+
+def _write_fingerprint(loaded: LoadedCalibration, out: Path) -> None:
+    from vsim.results import write_atomic
+
+    write_atomic(out / FINGERPRINT, (json.dumps(_fit_identity(loaded), indent=1,
+                                                sort_keys=True) + "\n").encode())
+
+
+def check_resumable(loaded: LoadedCalibration, out: Path) -> None:
+    """Refuse to resume a folder made by another calibration (only its budget may change)."""
+    if not (out / DB_NAME).exists():
+        return
+    try:
+        made = json.loads((out / FINGERPRINT).read_text())
+    except (OSError, json.JSONDecodeError):
+        raise ScenarioError(str(out), [
+            f"{DB_NAME} is there without {FINGERPRINT}: not a folder vsim calibrate started; "
+            "use another --out"]) from None
+    now = json.loads(json.dumps(_fit_identity(loaded), sort_keys=True))
+    if made != now:
+        keys = sorted(k for k in set(made["calibration"]) | set(now["calibration"])
+                      if made["calibration"].get(k) != now["calibration"].get(k))
+        if made["scenario"] != now["scenario"]:
+            keys.append("scenario")
+        raise ScenarioError(str(out), [
+            f"it holds a calibration that differs in {', '.join(keys)}: only the budget "
+            f"({', '.join(BUDGET)}) may change when resuming; use another --out"])
 
 
 def _stop_reason(generations: list[Generation], history, method) -> str:
