@@ -198,6 +198,11 @@ def compare_(
         help="Root seed (default: the baseline's seed).")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Write CSV instead of Parquet.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table.")] = False,
+    posterior: Annotated[Optional[Path], typer.Option(
+        "--posterior", help="A vsim calibrate folder: each replicate runs on a posterior "
+        "draw, so intervals include parameter uncertainty.")] = None,
+    seeds_per_draw: Annotated[int, typer.Option(
+        "--seeds-per-draw", help="Seeds per posterior draw (to split the variance).")] = 2,
 ) -> None:
     """Compare scenarios with a baseline on common random numbers, over replicates.
 
@@ -216,6 +221,8 @@ def compare_(
         name = f"compare-{base.name}"
         target = out_dir or Path("results") / name
         check_target(target, explicit=out_dir is not None, name=name)
+        draws = None if posterior is None else _posterior_for(posterior, seeds_per_draw,
+                                                              replicates, loaded)
     except ScenarioError as exc:
         fail(exc)
     # deferred: pulls the model (numba), pandas, joblib and matplotlib (~2 s)
@@ -227,12 +234,33 @@ def compare_(
     progress = DelayedProgress(enabled=sys.stderr.isatty() and not quiet, unit="runs",
                                label="comparing")
     result, elapsed = timed(progress, lambda bar: compare(
-        base, others, replicates, seed=root, jobs=jobs, labels=labels, progress=bar))
+        base, others, replicates, seed=root, jobs=jobs, labels=labels, progress=bar,
+        posterior=draws, seeds_per_draw=seeds_per_draw))
     written = write_results(result, target, csv)
     if not quiet:
         print_comparison(result, elapsed)
     out.print(f"comparison written to [bold]{escape(str(written))}[/]", highlight=False,
               soft_wrap=True)
+
+
+def _posterior_for(folder: Path, seeds_per_draw: int, replicates: int, loaded):
+    """The posterior of --posterior, checked: its parameters must be fields of the scenarios."""
+    from vsim.loading import with_changes
+    from vsim.posterior_projection import Posterior
+
+    if not 1 <= seeds_per_draw <= replicates:
+        raise ScenarioError("--seeds-per-draw", [
+            f"--seeds-per-draw = {seeds_per_draw}: must be in [1, --replicates ({replicates})]"])
+    draws = Posterior.load(folder)
+    first = draws.changes(1, 0)[0]
+    for sc in loaded:
+        try:
+            with_changes(sc, first)
+        except (ScenarioError, KeyError, TypeError) as exc:
+            detail = "; ".join(exc.problems) if isinstance(exc, ScenarioError) else exc
+            raise ScenarioError(f"--posterior {folder}", [
+                f"its parameters {list(first)} do not apply to {sc.name}: {detail}"]) from None
+    return draws
 
 
 def _print_sweep_status(folder: Path) -> None:

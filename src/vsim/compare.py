@@ -66,10 +66,11 @@ from joblib import Parallel, delayed
 from vsim import delivery, plots
 from vsim.checkpoint import BurnIn, acting_in_burn_in, burn_in_of
 from vsim.intervals import CONFIDENCE, mean_interval, ratio_interval
-from vsim.loading import scenario_hash, scenario_to_toml
+from vsim.loading import scenario_hash, scenario_to_toml, with_changes
 from vsim.model import ViolenceModel
 from vsim.observers import Observer
 from vsim.outcomes import COMPARED, comparison_outcome
+from vsim.posterior_projection import Posterior, per_replicate, probability_best, variance_split
 from vsim.recorder import RunTotals
 from vsim.results import atomic_dir, version, versions, write_tables
 from vsim.scenario import Scenario
@@ -228,6 +229,7 @@ class Comparison:
     summary: pd.DataFrame      # scenario × outcome: mean, sd, ci_low, ci_high, n, method
     timeseries: pd.DataFrame   # scenario × replicate × step: incidents
     meta: dict = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # posterior projections
 
     def value(self, scenario: str, outcome: str, column: str = "mean") -> float:
         """One cell of the summary, e.g. ``value("mentoring", "incidents_averted")``."""
@@ -252,7 +254,7 @@ class Comparison:
         out = Path(out_dir)
         with atomic_dir(out) as tmp:
             tables = {"comparison": self.replicates, "summary": self.summary,
-                      "timeseries": self.timeseries}
+                      "timeseries": self.timeseries, **self.tables}
             write_tables(tables, tmp, csv)
             plots.incidents_over_time(self.timeseries, self.labels,
                                       tmp / "incidents_over_time.png",
@@ -276,6 +278,10 @@ class Comparison:
                 "versions": {**versions(), "joblib": version("joblib"),
                              "matplotlib": version("matplotlib")},
                 "confidence": CONFIDENCE,
+                **({"posterior": self.meta["posterior"],
+                    "seeds_per_draw": self.meta["seeds_per_draw"],
+                    "posterior_draw_of_replicate": self.meta["draws"]}
+                   if "posterior" in self.meta else {}),
                 "tables": list(tables),
                 "plots": ["incidents_over_time.png", "cost_effectiveness.png"],
             }
@@ -321,12 +327,15 @@ def comparability_problems(baseline: Scenario, scenario: Scenario) -> list[str]:
 def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, *,
             seed: int | None = None, jobs: int | None = None,
             labels: Sequence[str] | None = None,
-            progress: Callable[[int, int], None] | None = None) -> Comparison:
+            progress: Callable[[int, int], None] | None = None,
+            posterior: Posterior | None = None, seeds_per_draw: int = 2) -> Comparison:
     """Run the baseline and every scenario on seeds ``root + 0..replicates−1`` and compare.
 
     ``seed`` is the root seed (default: the baseline's ``seed``); ``jobs`` the number of
     worker processes (default: all cores; 1 runs in this process); ``progress(done, total)``
-    is called as runs finish. The result is identical whatever ``jobs`` is.
+    is called as runs finish. With ``posterior`` (a calibration's), replicate r runs every
+    scenario on posterior draw r // ``seeds_per_draw`` (vsim.posterior_projection). The
+    result is identical whatever ``jobs`` is.
     """
     if replicates < 2:
         raise ValueError(f"replicates = {replicates}: need at least 2 for an interval")
@@ -345,23 +354,33 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
         raise ValueError(f"labels {labels}: need {len(all_scenarios)} distinct labels")
     root = int(baseline.seed if seed is None else seed)
     seeds = [root + r for r in range(replicates)]
+    changes, draws = ([{}] * replicates, None)
+    if posterior is not None:
+        changes, draws = per_replicate(posterior, replicates, seeds_per_draw, root)
+    arms = [[with_changes(sc, c) if c else sc for sc in all_scenarios] for c in changes]
     n_runs = len(seeds) * len(all_scenarios)
     n_jobs = _n_jobs(jobs, len(seeds))
     runs: dict[tuple[int, int], RunSummary] = {}
     if progress is not None:
         progress(0, n_runs)
     if n_jobs == 1:
-        results = (_replicate_task(all_scenarios, s) for s in seeds)
+        results = (_replicate_task(arms[r], s) for r, s in enumerate(seeds))
     else:
         quiet_worker_recycling()
         results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_replicate_task)(all_scenarios, s) for s in seeds)
+            delayed(_replicate_task)(arms[r], s) for r, s in enumerate(seeds))
     for s, summaries in results:
         for k, summary in enumerate(summaries):
             runs[(k, s)] = summary
         if progress is not None:
             progress(len(runs), n_runs)
-    return assemble(baseline, scenarios, labels, seeds, runs)
+    result = assemble(baseline, scenarios, labels, seeds, runs)
+    if posterior is not None:
+        result.tables["posterior_variance"] = variance_split(result.replicates, draws)
+        result.tables["probability_best"] = probability_best(result.replicates, labels)
+        result.meta.update({"posterior": posterior.source, "seeds_per_draw": seeds_per_draw,
+                            "draws": draws})
+    return result
 
 
 def _n_jobs(jobs: int | None, n_tasks: int) -> int:

@@ -1,4 +1,4 @@
-"""The observation model (ODD: observation model): from simulated incidents to police counts.
+"""The observation model (ODD: observation-model): from simulated incidents to police counts.
 
 Police-recorded counts of LSOA ``n`` in month ``m`` for crime type ``c`` are drawn as
 

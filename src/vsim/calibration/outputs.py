@@ -150,7 +150,7 @@ def plots(out: Path, post: pd.DataFrame, table: pd.DataFrame, problem: Problem,
 def write_outputs(out: Path, loaded: LoadedCalibration, problem: Problem,
                   generations: list[Generation], reason: str, seconds: float) -> dict:
     """Write every output of a finished (or stopped) calibration; returns the manifest."""
-    post = posterior(out)
+    post = posterior(out, problem.log_paths)
     table = parameter_table(post, loaded)
     checks = predictive(post, problem, loaded.spec.method.predictive_draws, loaded.spec.seed)
     targets = target_table(problem, checks)

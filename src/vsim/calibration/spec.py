@@ -104,7 +104,7 @@ class Observation(Section):
 
     The simulated young people's recorded incidents, plus violence the model does not simulate
     (adults, domestic abuse) at a background rate per resident that rises with deprivation,
-    with negative binomial over-dispersion (ODD: observation model).
+    with negative binomial over-dispersion (ODD: observation-model).
     """
 
     background_rate: Positive = Field(2.5, description=(
