@@ -140,6 +140,11 @@ def test_calibrate_command_end_to_end_then_resume(tmp_path):
     assert bg["sd_ratio"] < 0.9  # the level target informs the background
     manifest = json.loads((out / "manifest.json").read_text())
     assert 0 < manifest["youth_share_of_recorded_violence"]["mean"] < 1
+    report = vsim_cmd("report", out, cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    page = (out / "report.html").read_text()
+    assert "observation.background_rate" in page and "data_within_90pct" in page
+    assert page.count("<img") == 3
     calib.write_text(calib.read_text().replace("generations = 3", "generations = 4"))
     again = vsim_cmd("calibrate", calib, "--out", out, cwd=tmp_path)
     assert again.returncode == 0, again.stderr and "resuming" in again.stdout

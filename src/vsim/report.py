@@ -37,6 +37,8 @@ def kind_of(folder: Path) -> str:
     """'sweep', 'compare' or 'run', from the files the folder holds."""
     if (folder / "sweep.json").exists():
         return "sweep"
+    if (folder / "fit.json").exists() and (folder / "posterior.parquet").exists():
+        return "calibration"
     if any(folder.glob("summary.*")) and any(folder.glob("comparison.*")):
         return "compare"
     if (folder / "manifest.json").exists() and any(folder.glob("steps.*")):
@@ -48,7 +50,8 @@ def kind_of(folder: Path) -> str:
             "experiment.toml, design.parquet or runs/) but its manifest is gone"])
     raise ScenarioError(str(folder), [
         "not a vsim output folder: expected the results of vsim run (manifest.json, steps), "
-        "vsim compare (summary, comparison) or vsim sweep (sweep.json)"])
+        "vsim compare (summary, comparison), vsim sweep (sweep.json) or vsim calibrate "
+        "(fit.json, posterior.parquet)"])
 
 
 def _run_figures(folder: Path) -> list[str]:
@@ -93,6 +96,8 @@ def build_report(folder: Path) -> str:
         parts += _run_sections(folder)
     elif kind == "compare":
         parts += _compare_sections(folder)
+    elif kind == "calibration":
+        parts += _calibration_sections(folder)
     else:
         parts += sweep_sections(folder)
     return "\n".join(parts)
@@ -138,6 +143,38 @@ def _compare_sections(folder: Path) -> list[str]:
     for toml in sorted(folder.glob("*.toml")):
         parts += [f"<h2>{html.escape(toml.name)}</h2>",
                   f"<pre>{html.escape(toml.read_text(encoding='utf-8'))}</pre>"]
+    return parts
+
+
+def _calibration_sections(folder: Path) -> list[str]:
+    """Headline, parameters (identified or not), predictive checks, diagnostics, plots."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    share = manifest.get("youth_share_of_recorded_violence") or {}
+    parts = [f"<p>Stopped ({html.escape(str(manifest.get('stopped')))}) after "
+             f"{manifest.get('generations')} generations and {manifest.get('simulations'):,} "
+             f"simulations ({manifest.get('seconds')} s).</p>"]
+    if share.get("mean") is not None:
+        parts.append(f"<p>Young people's share of recorded violence: {share['mean']:.1%} "
+                     f"[{share['q05']:.1%}, {share['q95']:.1%}] (90% of posterior draws)</p>")
+    if manifest.get("not_identified"):
+        parts.append("<p class='note'>Not pinned down by the targets (posterior spread at "
+                     "least 80% of the prior's): "
+                     f"{html.escape(', '.join(manifest['not_identified']))}</p>")
+    for name, caption in (("parameters", "Posterior of each parameter (5% and 95% quantiles; "
+                                         "sd_ratio: posterior spread over the prior's)"),
+                          ("targets", "Posterior-predictive checks: each target's data value "
+                                      "against its predictive 90% range"),
+                          ("generations", "Generations")):
+        table = find_table(name, folder)
+        if table is not None:
+            parts += [f"<h2>{html.escape(name.capitalize())}</h2>", html_table(table, caption)]
+    for png in sorted(folder.glob("*.png")):
+        parts += [f"<h2>{html.escape(png.stem.replace('_', ' '))}</h2>", embed_png(png)]
+    parts += ["<h2>Provenance</h2>", f"<pre>{html.escape(json.dumps(manifest, indent=2))}</pre>"]
+    for toml in ("calibration.toml", "scenario.toml"):
+        if (folder / toml).exists():
+            parts += [f"<h2>{toml}</h2>",
+                      f"<pre>{html.escape((folder / toml).read_text(encoding='utf-8'))}</pre>"]
     return parts
 
 
