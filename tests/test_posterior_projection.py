@@ -89,3 +89,45 @@ def test_a_posterior_of_observation_parameters_alone_is_refused(tmp_path):
         tmp_path / "posterior.parquet")
     with pytest.raises(ScenarioError, match="only observation-model parameters"):
         Posterior.load(tmp_path)
+
+
+def test_an_experiment_runs_each_sample_and_replicate_on_a_posterior_draw(tmp_path,
+                                                                          posterior_dir):
+    from vsim.experiment import load_experiment
+    from vsim.sweep import tasks
+
+    base = tmp_path / "base.toml"
+    base.write_text(scenario_to_toml(small()))
+    exp_file = tmp_path / "exp.toml"
+    exp_file.write_text(f"""
+name = "over_posterior"
+base = "base.toml"
+posterior = "{posterior_dir.name}"
+replicates = 3
+[design]
+method = "latin_hypercube"
+samples = 4
+[[parameters]]
+path = "justice.p_charge"
+low = 0.1
+high = 0.3
+[[portfolios]]
+name = "mentoring"
+interventions = [{{ type = "mentoring", staff = 2, caseload = 10 }}]
+""")
+    exp = load_experiment(exp_file)
+    unit = np.random.default_rng(1).uniform(size=(4, 1))
+    runs = tasks(exp, unit)
+    assert len(runs) == 4 * 2 * 3
+    by_point = {}
+    for t in runs:
+        beta = t.scenario["contagion"]["beta"]
+        assert t.posterior == {"contagion.beta": beta} and beta in BETAS
+        assert t.scenario["justice"]["p_charge"] == t.values["justice.p_charge"]
+        by_point.setdefault((t.sample, t.replicate), set()).add(beta)
+    assert all(len(b) == 1 for b in by_point.values())  # every portfolio on the same draw
+    assert len({b.pop() for b in by_point.values()}) == 2  # both draws are used
+    (tmp_path / "bad.toml").write_text(exp_file.read_text().replace(
+        posterior_dir.name, "nowhere"))
+    with pytest.raises(ScenarioError, match="posterior = 'nowhere'"):
+        tasks(load_experiment(tmp_path / "bad.toml"), unit)

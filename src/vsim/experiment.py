@@ -127,6 +127,10 @@ class Experiment(Section):
     portfolios: tuple[Portfolio, ...] = Field((), description=(
         "Portfolios compared on the same sample points and seeds; a 'baseline' without "
         "interventions is added when any are given."))
+    posterior: str | None = Field(None, description=(
+        "A vsim calibrate folder (relative to the experiment file): each sample point and "
+        "replicate runs on a draw of its posterior (the same draw for every portfolio); the "
+        "design's own parameters take precedence over the posterior's."))
     population_scale: float = Field(1.0, gt=0, le=1, description=(
         "Simulate this share of the base scenario's young people (and residents), for fast "
         "screening. 1 = as the scenario says."))

@@ -61,6 +61,15 @@ class Posterior:
         return [{c: float(self.draws[c].iloc[k]) for c in self.draws.columns} for k in picks]
 
 
+def experiment_draws(source: Path, posterior: str, n: int, seed: int) -> list[dict]:
+    """``n`` draws of an experiment file's ``posterior`` folder (relative to the file)."""
+    try:
+        return Posterior.load(Path(source).parent / posterior).changes(n, seed)
+    except ScenarioError as exc:
+        raise ScenarioError(str(source), [f"posterior = '{posterior}': {p}"
+                                          for p in exc.problems]) from None
+
+
 def per_replicate(posterior: Posterior, replicates: int, seeds_per_draw: int,
                   seed: int) -> tuple[list[dict[str, float]], list[int]]:
     """Each replicate's parameter changes and draw number (draw = replicate // K)."""

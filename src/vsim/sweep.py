@@ -41,6 +41,7 @@ from vsim.loading import (
     scenario_to_toml,
 )
 from vsim.model import ViolenceModel
+from vsim.posterior_projection import experiment_draws
 from vsim.recorder import RunTotals
 from vsim.results import versions, write_atomic
 from vsim.workers import quiet_worker_recycling
@@ -87,12 +88,19 @@ class Task:
     model: str
     scenario: dict | None  # resolved scenario data (None for a custom model)
     outcomes: tuple
+    posterior: dict | None = None  # the posterior draw this run is on (experiment.posterior)
 
 
 def tasks(exp: LoadedExperiment, unit: np.ndarray) -> list[Task]:
-    """All runs of the design: sample × portfolio × replicate, in a fixed order."""
+    """All runs of the design: sample × portfolio × replicate, in a fixed order.
+
+    With ``posterior``, sample s and replicate r run on posterior draw s·R + r, the same for
+    every portfolio (so portfolios stay paired), the design's values on top.
+    """
     spec = exp.spec
     size = block_size(spec.design.method, spec.design.second_order, len(spec.parameters))
+    draws = (experiment_draws(exp.source, spec.posterior, len(unit) * spec.replicates,
+                              spec.root_seed) if spec.posterior else None)
     out = []
     index = 0
     for s, row in enumerate(unit):
@@ -101,8 +109,12 @@ def tasks(exp: LoadedExperiment, unit: np.ndarray) -> list[Task]:
             scenario = (scenario_to_dict(exp.scenario_for(values, name))
                         if spec.model == "vsim" else None)
             for r in range(spec.replicates):
+                draw = draws[s * spec.replicates + r] if draws else None
+                data = scenario
+                if draw:
+                    data = scenario_to_dict(exp.scenario_for({**draw, **values}, name))
                 out.append(Task(index, s, name, r, run_seed(spec.root_seed, s // size, r), values,
-                                spec.model, scenario, spec.outcomes))
+                                spec.model, data, spec.outcomes, draw))
                 index += 1
     return out
 
@@ -144,7 +156,8 @@ def run_one(task: Task) -> dict:
     started = time.perf_counter()
     record = {"index": task.index, "sample": task.sample, "portfolio": task.portfolio,
               "replicate": task.replicate, "seed": task.seed, "parameters": task.values,
-              "versions": _versions()}
+              "versions": _versions(), **({"posterior": task.posterior} if task.posterior
+                                          else {})}
     simulation = 0.0
     try:
         if task.model == "vsim":
@@ -476,6 +489,7 @@ def _table(records: dict[int, dict], full: bool) -> pd.DataFrame:
         if full:
             row["simulation_seconds"] = record.get("simulation_seconds")
         row.update({f"param:{k}": v for k, v in record["parameters"].items()})
+        row.update({f"posterior:{k}": v for k, v in record.get("posterior", {}).items()})
         row.update(record.get("outcomes", {}))
         if record["status"] != "ok":
             row["error"] = record.get("error")
