@@ -223,3 +223,28 @@ def test_a_folder_of_another_calibration_is_not_resumed(tmp_path):
     calib.write_text(calib.read_text().replace("high = 6.0", "high = 8.0"))
     done = vsim_cmd("calibrate", calib, "--out", tmp_path / "fit", cwd=tmp_path)
     assert done.returncode == 2 and "parameters" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_optimize_gives_a_point_fit_and_resumes(tmp_path):
+    """--method optimize: Optuna trials in a journal, two workers, more trials on resume."""
+    calib = town(tmp_path)
+    calib.write_text(calib.read_text().replace("population_size = 40",
+                                               "population_size = 20\nmax_simulations = 30"))
+    out = tmp_path / "opt"
+    done = vsim_cmd("calibrate", calib, "--out", out, "--method", "optimize", "-j", "2",
+                    cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    trials = pd.read_parquet(out / "trials.parquet")
+    assert len(trials) == 30
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["distance"] == pytest.approx(trials["value"].min())
+    assert manifest["distance"] < trials["value"].median()
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert len(post) == 1 and post["weight"].iloc[0] == 1.0
+    calib.write_text(calib.read_text().replace("max_simulations = 30", "max_simulations = 40"))
+    again = vsim_cmd("calibrate", calib, "--out", out, "--method", "optimize", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert len(pd.read_parquet(out / "trials.parquet")) == 40
+    bad = vsim_cmd("calibrate", calib, "--out", tmp_path / "o2", "--method", "newton",
+                   cwd=tmp_path)
+    assert bad.returncode == 2 and "abc_smc or optimize" in bad.stderr

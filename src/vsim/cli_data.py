@@ -131,6 +131,9 @@ def calibrate(
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Dask scheduler address (tcp://host:8786): pyabc's Dask sampler."
     )] = None,
+    method: Annotated[Optional[str], typer.Option(
+        "--method", help="abc_smc (a posterior) or optimize (an Optuna point fit); default: "
+        "the file's method.name.")] = None,
 ) -> None:
     """Fit a scenario to police-recorded crime with ABC-SMC; resumes an interrupted run."""
     from vsim.calibration import calibrate as run_calibration
@@ -143,6 +146,8 @@ def calibrate(
         if out_dir.exists() and not out_dir.is_dir():
             raise ScenarioError("--out", [f"--out {out_dir}: exists and is not a folder"])
         loaded = load_calibration(calibration)
+        if method is not None:
+            loaded = loaded.with_method(method)
         _, data = problem_of(loaded)
         check_resumable(loaded, out_dir)
     except ScenarioError as exc:
@@ -152,8 +157,11 @@ def calibrate(
     out.print(f"{'resuming' if resumed else 'calibrating'} [bold]{escape(spec.name)}[/]: "
               f"{len(spec.parameters)} parameters, {len(spec.targets)} targets, "
               f"{data['lsoas']} LSOAs, {data['observed_violence']:,} recorded violent crimes in "
-              f"{', '.join(spec.data.months)}; up to {spec.method.generations} generations of "
-              f"{spec.method.population_size}", highlight=False, soft_wrap=True)
+              f"{', '.join(spec.data.months)}; "
+              + (f"up to {spec.method.max_simulations:,} Optuna trials"
+                 if spec.method.name == "optimize" else
+                 f"up to {spec.method.generations} generations of "
+                 f"{spec.method.population_size}"), highlight=False, soft_wrap=True)
 
     def progress(g, method, elapsed):
         left = max(0.0, method.max_walltime_minutes * 60 - elapsed)
@@ -170,9 +178,15 @@ def calibrate(
                   f"{escape(str(out_dir / 'abc.db'))}; the same command resumes")
         raise typer.Exit(130) from None
     share = manifest["youth_share_of_recorded_violence"]
-    out.print(f"stopped ({manifest['stopped']}) after {manifest['generations']} generations, "
-              f"{manifest['simulations']:,} simulations, {manifest['seconds']:.0f} s",
-              highlight=False)
+    if manifest.get("method") == "optimize":
+        out.print(f"best of {manifest['simulations']:,} trials (distance "
+                  f"{manifest['distance']:.3g}): " + ", ".join(
+                      f"{k} = {v:.4g}" for k, v in manifest["best"].items()), highlight=False,
+                  soft_wrap=True)
+    else:
+        out.print(f"stopped ({manifest['stopped']}) after {manifest['generations']} "
+                  f"generations, {manifest['simulations']:,} simulations, "
+                  f"{manifest['seconds']:.0f} s", highlight=False)
     if share["mean"] is not None:
         out.print(f"young people's share of recorded violence: {share['mean']:.1%} "
                   f"[{share['q05']:.1%}, {share['q95']:.1%}]", highlight=False)

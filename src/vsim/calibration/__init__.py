@@ -17,12 +17,20 @@ from .spec import LoadedCalibration, load_calibration
 def calibrate(loaded: LoadedCalibration, out: str | Path, jobs: int = 1,
               scheduler: str | None = None, progress=None) -> dict:
     """Run or resume the calibration into ``out``; returns its manifest."""
-    from .fit import problem_of, run_abc
-    from .outputs import write_outputs
+    from .fit import check_resumable, problem_of, run_abc, write_fingerprint
+    from .outputs import write_outputs, write_point_outputs
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    if loaded.spec.method.name == "optimize":
+        from .optimize import optimize
+
+        check_resumable(loaded, out)
+        write_fingerprint(loaded, out)
+        best = optimize(loaded, out, jobs=jobs)
+        problem, _ = problem_of(loaded)
+        return write_point_outputs(out, loaded, problem, best, time.perf_counter() - started)
     generations, reason = run_abc(loaded, out, jobs=jobs, scheduler=scheduler,
                                   progress=progress)
     problem, _ = problem_of(loaded)

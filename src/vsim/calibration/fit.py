@@ -280,7 +280,7 @@ def run_abc(loaded: LoadedCalibration, out: Path, jobs: int = 1, scheduler: str 
             check_resumable(loaded, out)
             history = abc.load(db, 1)
         else:
-            _write_fingerprint(loaded, out)
+            write_fingerprint(loaded, out)
             history = abc.new(db, observed)
         remaining = method.generations - history.n_populations
         if remaining > 0:
@@ -305,7 +305,8 @@ def _fit_identity(loaded: LoadedCalibration) -> dict:
     return {"calibration": data, "scenario": scenario_to_dict(loaded.scenario)}
 
 
-def _write_fingerprint(loaded: LoadedCalibration, out: Path) -> None:
+def write_fingerprint(loaded: LoadedCalibration, out: Path) -> None:
+    """Record what calibration this folder holds (checked when it is resumed)."""
     from vsim.results import write_atomic
 
     write_atomic(out / FINGERPRINT, (json.dumps(_fit_identity(loaded), indent=1,
@@ -314,7 +315,7 @@ def _write_fingerprint(loaded: LoadedCalibration, out: Path) -> None:
 
 def check_resumable(loaded: LoadedCalibration, out: Path) -> None:
     """Refuse to resume a folder made by another calibration (only its budget may change)."""
-    if not (out / DB_NAME).exists():
+    if not (out / DB_NAME).exists() and not (out / "optuna.journal").exists():
         return
     try:
         made = json.loads((out / FINGERPRINT).read_text())

@@ -179,3 +179,37 @@ def write_outputs(out: Path, loaded: LoadedCalibration, problem: Problem,
         "tables": ["posterior", "generations", "parameters", "predictive", "targets"]}
     write_atomic(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
     return manifest
+
+
+def write_point_outputs(out: Path, loaded: LoadedCalibration, problem: Problem, best: dict,
+                        seconds: float) -> dict:
+    """The outputs of an Optuna point fit: the best parameters, trials, predictive checks.
+
+    ``posterior.parquet`` holds the best point with weight 1, so ``--posterior`` runs every
+    replicate on it (parameter uncertainty is then not included).
+    """
+    from .optimize import trials_frame
+
+    point = pd.DataFrame([{**best["parameters"], "weight": 1.0}])
+    checks = predictive(point, problem, max(loaded.spec.method.predictive_draws, 1),
+                        loaded.spec.seed)
+    targets = target_table(problem, checks)
+    write_atomic(out / "posterior.parquet", _parquet(point))
+    write_atomic(out / "trials.parquet", _parquet(trials_frame(out)))
+    write_atomic(out / "targets.parquet", _parquet(targets))
+    write_atomic(out / "calibration.toml", loaded.source.read_bytes())
+    write_atomic(out / "scenario.toml", scenario_to_toml(loaded.scenario).encode())
+    shares = checks["youth_share"]
+    manifest = {
+        "calibration": loaded.spec.name, "source": str(loaded.source), "seed": loaded.spec.seed,
+        "method": "optimize", "stopped": "maximum simulations", "generations": 0,
+        "simulations": best["trials"], "seconds": round(seconds, 1),
+        "best": best["parameters"], "distance": best["distance"],
+        "target_scales": best["scales"],
+        "youth_share_of_recorded_violence": {
+            "mean": float(np.mean(shares)), "q05": float(np.quantile(shares, 0.05)),
+            "q95": float(np.quantile(shares, 0.95))},
+        "not_identified": [], "versions": versions(), "plots": [],
+        "tables": ["posterior", "trials", "targets"]}
+    write_atomic(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    return manifest

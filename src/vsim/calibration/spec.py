@@ -137,8 +137,9 @@ class Target(Section):
 class Method(Section):
     """The inference method and its budget (stop rules)."""
 
-    name: Literal["abc_smc"] = Field("abc_smc", description=(
-        "ABC-SMC with pyabc (adaptive distance, multicore or Dask sampler)."))
+    name: Literal["abc_smc", "optimize"] = Field("abc_smc", description=(
+        "abc_smc: ABC-SMC with pyabc (a posterior; adaptive distance, multicore or Dask "
+        "sampler); optimize: a point fit with Optuna (max_simulations trials)."))
     population_size: int = Field(100, ge=5, le=100_000, description="Particles a generation.")
     generations: int = Field(8, ge=1, le=1000, description="At most this many generations.")
     min_epsilon: float = Field(0.0, ge=0, description="Stop once epsilon falls to this.")
@@ -197,6 +198,19 @@ class LoadedCalibration:
                                               for p in exc.problems]) from None
         self.scenario = simulation_window(base, spec.data.months)
         self._check_parameters()
+
+    def with_method(self, name: str) -> LoadedCalibration:
+        """The same calibration with another method (``vsim calibrate --method``)."""
+        try:
+            method = Method.model_validate({**self.spec.method.model_dump(), "name": name})
+        except ValidationError as err:
+            raise ScenarioError("--method", [
+                f"--method {name!r}: must be abc_smc or optimize ({err.errors()[0]['msg']})"]
+            ) from None
+        other = object.__new__(LoadedCalibration)
+        other.__dict__.update(self.__dict__)
+        other.spec = self.spec.model_copy(update={"method": method})
+        return other
 
     def path(self, relative: str) -> Path:
         """A file named in the calibration, relative to it."""
