@@ -74,7 +74,9 @@ def test_observation_model_has_the_stated_mean_and_variance():
            "robbery_background_rate": 0.1, "weapons_background_rate": 0.05, "dispersion": 3.0}
     draws = np.stack([observe(youth, area, obs, rng) for _ in range(20_000)])
     mean = expected_counts(youth, area, obs)[0, :, 0]
-    assert mean == pytest.approx([2 + 3 * np.exp(-0.3), 6 + 6 * np.exp(0.3)])
+    # the gradient averages 1 over residents: (1500·e^-0.3 + 3000·e^0.3) / 4500
+    norm = (1500 * np.exp(-0.3) + 3000 * np.exp(0.3)) / 4500
+    assert mean == pytest.approx([2 + 3 * np.exp(-0.3) / norm, 6 + 6 * np.exp(0.3) / norm])
     got = draws[:, 0, :, 0]
     var = mean + mean**2 / 3.0
     # 4 standard errors of a mean of 20,000 draws; of a variance, sd ≈ var·sqrt(2/n·(1+...))

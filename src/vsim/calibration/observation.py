@@ -2,14 +2,15 @@
 
 Police-recorded counts of LSOA ``n`` in month ``m`` for crime type ``c`` are drawn as
 
-    count ~ NegativeBinomial(mean = Y[m, n, c] + B_c · residents_n / 1000 · exp(s · dep_n), k)
+    count ~ NegativeBinomial(mean = Y[m, n, c] + B_c · residents_n / 1000 · g_n, k)
+    g_n = exp(s · dep_n) / (residents-weighted mean over the area of exp(s · dep))
 
 with ``Y`` the incidents by the simulated young people that police recorded (by police.uk
 category, in the LSOA of the place or, in private, of the perpetrator's home), ``B_c`` the
-background rate of recorded crime of that type the model does not simulate (adults, domestic
-abuse), ``s`` its log rate ratio per standard deviation of deprivation, and ``k`` the shape
-(variance = mean + mean²/k). The youth share of recorded violence, ΣY / Σmean, is an output
-of the fit, not an input.
+area's mean background rate of recorded crime of that type the model does not simulate
+(adults, domestic abuse), ``s`` its log rate ratio per standard deviation of deprivation,
+and ``k`` the shape (variance = mean + mean²/k). The youth share of recorded violence,
+ΣY / Σmean, is an output of the fit, not an input.
 """
 
 from __future__ import annotations
@@ -64,8 +65,15 @@ def youth_counts(by_neighbourhood: np.ndarray, scenario, months) -> np.ndarray:
 
 
 def expected_counts(youth: np.ndarray, area: Area, obs) -> np.ndarray:
-    """Mean recorded counts: the young people's plus the background, [month, LSOA, type]."""
-    per_1000 = area.residents / 1e3 * np.exp(obs["background_deprivation"] * area.deprivation)
+    """Mean recorded counts: the young people's plus the background, [month, LSOA, type].
+
+    The deprivation gradient is normalised to average 1 over the area's residents, so the
+    background rate is the area's mean rate whatever the gradient: the level and the
+    concentration of recorded crime are then set by different parameters.
+    """
+    gradient = np.exp(obs["background_deprivation"] * area.deprivation)
+    gradient /= np.average(gradient, weights=area.residents)
+    per_1000 = area.residents / 1e3 * gradient
     rates = np.array([obs["background_rate"], obs["robbery_background_rate"],
                       obs["weapons_background_rate"]])
     return youth + per_1000[None, :, None] * rates[None, None, :]

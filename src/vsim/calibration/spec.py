@@ -109,11 +109,12 @@ class Observation(Section):
 
     background_rate: Positive = Field(2.5, description=(
         "Recorded 'Violence and sexual offences' not by the simulated young people, per 1,000 "
-        "residents per month at average deprivation. Assumption: West Yorkshire recorded 2.5 "
+        "residents per month, on average over the area. Assumption: West Yorkshire recorded 2.5 "
         "and 3.1 of all violence per 1,000 a month (evidence: policeuk-wy-violence-level), "
         "most of it not by 10-24 year olds; a prior to fit."))
     background_deprivation: float = Field(0.3, ge=-3, le=3, description=(
-        "Log rate ratio of the background per standard deviation of deprivation. "
+        "Log rate ratio of the background per standard deviation of deprivation (the gradient "
+        "is normalised to average 1 over the area's residents). "
         "Assumption; a prior to fit (evidence: assume-observation-model)."))
     robbery_background_rate: float = Field(0.05, ge=0, le=100, description=(
         "Recorded robbery not by the simulated young people, per 1,000 residents per month. "
