@@ -134,7 +134,7 @@ def test_command_writes_counts_and_report(tmp_path):
     assert set(counts["lsoa_code"]) <= set(lsoas_of("Calderdale")["lsoa11cd"])
     assert "Longitude" not in counts.columns and "crime_id" not in counts.columns
     report = json.loads(out.with_name("calderdale.report.json").read_text())
-    assert report["outside_area"] > 40_000 and "outside the area" in done.stdout
+    assert report["outside_area"] > 40_000 and "outside the chosen area" in done.stdout
     bad = tmp_path / "bad"
     bad.mkdir()
     shutil.copy(HEAD, bad / "2017-07-west-yorkshire-street.csv")

@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from vsim.fields import Section
 from vsim.loading import (
@@ -23,16 +23,15 @@ from vsim.loading import (
     ScenarioError,
     check_memory,
     estimate_memory_bytes,
+    load_file,
     load_scenario,
     machine_memory_bytes,
-    parse_toml,
     scenario_from_dict,
     scenario_to_dict,
     set_dotted,
 )
 from vsim.outcomes import DEPRECATED, RUN_OUTCOMES
 from vsim.scenario import Scenario
-from vsim.validation import describe_validation_error
 
 # A sweep above this is refused at validation: a factorial grid is built in memory, and a
 # million borough runs is ~500 core-hours (assumption: such designs belong on a cluster in parts).
@@ -407,13 +406,7 @@ def _scaled(scenario: Scenario, share: float) -> Scenario:
 
 def load_experiment(path: str | os.PathLike) -> LoadedExperiment:
     """Read and validate an experiment file (every problem reported together)."""
-    path = Path(path)
-    data = parse_toml(path)
-    try:
-        experiment = Experiment.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError(str(path), describe_validation_error(err, Experiment)) from None
-    return LoadedExperiment(experiment, path)
+    return LoadedExperiment(*load_file(path, Experiment))
 
 
 def block_size(method: str, second_order: bool, n_parameters: int) -> int:

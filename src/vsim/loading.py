@@ -225,6 +225,16 @@ _MEMORY_FIELDS = (("population", "n_young_people"), ("networks", "max_degree"),
 _MAX_PASSES = 6
 
 
+def load_file(path: str | os.PathLike, model: type[BaseModel]):
+    """Read a TOML file (an experiment, a calibration) into ``model``, every problem at once."""
+    path = Path(path)
+    data = parse_toml(path)
+    try:
+        return model.model_validate(data), path
+    except ValidationError as err:
+        raise ScenarioError(str(path), describe_validation_error(err, model)) from None
+
+
 def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     """Validate a dict into a Scenario, raising :class:`ScenarioError` with every problem.
 

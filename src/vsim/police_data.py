@@ -135,6 +135,13 @@ def _bad_months(name: str, months: pd.Series) -> list[str]:
     return [f"Month: {rows}{more} not YYYY-MM"]
 
 
+def _unknown_types(column: str, frame: pd.DataFrame) -> list[str]:
+    known = (*CRIME_TYPES, OLD_COMBINED)
+    unknown = sorted(set(frame[column]) - set(known))
+    return ([f"{column}: {unknown} are not police.uk crime types ({', '.join(known)})"]
+            if unknown else [])
+
+
 def _read_one(name: str, data: bytes) -> pd.DataFrame:
     """One file as (month, lsoa_code, crime_type, count, crime_id) rows, checked."""
     text = _decode(name, data)
@@ -149,12 +156,7 @@ def _read_one(name: str, data: bytes) -> pd.DataFrame:
             f"{list(STREET_COLUMNS)}; a counts file has {list(COUNT_COLUMNS)}"])
     if frame.empty:
         raise ScenarioError(name, ["the file has a header and no records"])
-    problems = _bad_months(name, frame["Month"])
-    known = (*CRIME_TYPES, OLD_COMBINED)
-    unknown = sorted(set(frame["Crime type"]) - set(known))
-    if unknown:
-        problems.append(f"Crime type: {unknown} are not police.uk crime types "
-                        f"({', '.join(known)})")
+    problems = _bad_months(name, frame["Month"]) + _unknown_types("Crime type", frame)
     if problems:
         raise ScenarioError(name, problems)
     return pd.DataFrame({"month": frame["Month"], "lsoa_code": frame["LSOA code"],
@@ -169,10 +171,7 @@ def _counts_rows(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     if not bad.empty:
         rows = ", ".join(f"row {k + 2}: {v!r}" for k, v in bad.head(SHOWN).items())
         problems.append(f"count: {rows} must be whole numbers ≥ 0")
-    unknown = sorted(set(frame["crime_type"]) - set(CRIME_TYPES) - {OLD_COMBINED})
-    if unknown:
-        problems.append(f"crime_type: {unknown} are not police.uk crime types "
-                        f"({', '.join(CRIME_TYPES)})")
+    problems += _unknown_types("crime_type", frame)
     if problems:
         raise ScenarioError(name, problems)
     return pd.DataFrame({"month": frame["month"], "lsoa_code": frame["lsoa_code"],

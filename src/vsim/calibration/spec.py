@@ -15,10 +15,9 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from vsim.fields import Positive, Section
-from vsim.loading import ScenarioError, load_scenario, parse_toml, scenario_to_dict, set_dotted
+from vsim.loading import ScenarioError, load_file, load_scenario, scenario_to_dict, set_dotted
 from vsim.loading import scenario_from_dict as _scenario_from_dict
 from vsim.scenario import Scenario
-from vsim.validation import describe_validation_error
 
 from .observation import POLICE_TYPES
 from .targets import TARGETS, TYPES_NEEDED
@@ -264,10 +263,4 @@ def simulation_window(scenario: Scenario, months: tuple[str, ...]) -> Scenario:
 
 def load_calibration(path: str | os.PathLike) -> LoadedCalibration:
     """Read and validate a calibration file (every problem reported together)."""
-    path = Path(path)
-    data = parse_toml(path)
-    try:
-        spec = Calibration.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError(str(path), describe_validation_error(err, Calibration)) from None
-    return LoadedCalibration(spec, path)
+    return LoadedCalibration(*load_file(path, Calibration))
