@@ -250,3 +250,17 @@ def test_optimize_gives_a_point_fit_and_resumes(tmp_path):
     bad = vsim_cmd("calibrate", calib, "--out", tmp_path / "o2", "--method", "newton",
                    cwd=tmp_path)
     assert bad.returncode == 2 and "abc_smc or optimize" in bad.stderr
+
+
+def test_a_dask_cluster_runs_the_sampler(tmp_path):
+    """--scheduler local: pyabc's Dask sampler on a LocalCluster; a bad address exits 2."""
+    calib = town(tmp_path)
+    text = calib.read_text().replace("generations = 3", "generations = 2")
+    calib.write_text(text.replace("predictive_draws = 10", "predictive_draws = 2"))
+    done = vsim_cmd("calibrate", calib, "--out", tmp_path / "fit", "--scheduler", "local",
+                    "-j", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_parquet(tmp_path / "fit" / "generations.parquet")) == 2
+    bad = vsim_cmd("calibrate", calib, "--out", tmp_path / "f2", "--scheduler", "nonsense",
+                   cwd=tmp_path)
+    assert bad.returncode == 2 and "tcp://HOST:PORT" in bad.stderr

@@ -129,7 +129,8 @@ def calibrate(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (and resume).")],
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(
-        "--scheduler", help="Dask scheduler address (tcp://host:8786): pyabc's Dask sampler."
+        "--scheduler", help="Dask scheduler (tcp://host:8786, or 'local' for a cluster here): "
+        "pyabc's Dask sampler."
     )] = None,
     method: Annotated[Optional[str], typer.Option(
         "--method", help="abc_smc (a posterior) or optimize (an Optuna point fit); default: "
@@ -143,6 +144,9 @@ def calibrate(
     try:
         if jobs < 1:
             raise ScenarioError("--jobs", [f"--jobs = {jobs}: must be a whole number ≥ 1"])
+        from vsim.isolation import check_address
+
+        check_address(scheduler)
         if out_dir.exists() and not out_dir.is_dir():
             raise ScenarioError("--out", [f"--out {out_dir}: exists and is not a folder"])
         loaded = load_calibration(calibration)

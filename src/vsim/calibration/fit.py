@@ -260,10 +260,12 @@ def run_abc(loaded: LoadedCalibration, out: Path, jobs: int = 1, scheduler: str 
     started = time.perf_counter()
     holder: dict = {}
     with _progress_from_log(lambda: holder["abc"].history, method, started, progress):
+        client = cluster = None
         if scheduler:
-            from dask.distributed import Client
+            from vsim.isolation import connect
 
-            sampler = pyabc.sampler.DaskDistributedSampler(Client(scheduler))
+            client, cluster = connect(scheduler, jobs, timeout=10.0)
+            sampler = pyabc.sampler.DaskDistributedSampler(client)
         elif jobs > 1:
             sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=jobs)
         else:
@@ -283,11 +285,17 @@ def run_abc(loaded: LoadedCalibration, out: Path, jobs: int = 1, scheduler: str 
             write_fingerprint(loaded, out)
             history = abc.new(db, observed)
         remaining = method.generations - history.n_populations
-        if remaining > 0:
-            history = abc.run(minimum_epsilon=method.min_epsilon,
-                              max_nr_populations=remaining,
-                              max_total_nr_simulations=method.max_simulations,
-                              max_walltime=dt.timedelta(minutes=method.max_walltime_minutes))
+        try:
+            if remaining > 0:
+                history = abc.run(minimum_epsilon=method.min_epsilon,
+                                  max_nr_populations=remaining,
+                                  max_total_nr_simulations=method.max_simulations,
+                                  max_walltime=dt.timedelta(
+                                      minutes=method.max_walltime_minutes))
+        finally:
+            for closing in (client, cluster):
+                if closing is not None:
+                    closing.close()
     generations = _generations(history)
     return generations, _stop_reason(generations, history, method)
 
