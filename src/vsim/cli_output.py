@@ -156,3 +156,14 @@ def print_comparison(result, elapsed: float) -> None:
     n_runs = len(seeds) * len(result.labels)
     out.print(f"baseline: {result.meta['baseline_incidents_mean']:,.1f} incidents on average; "
               f"{n_runs} runs in {elapsed:.1f} s", highlight=False)
+    if "probability_best" in result.tables:
+        best = result.tables["probability_best"]
+        out.print("over the posterior: probability each option averts the most incidents: "
+                  + ", ".join(f"{escape(r.scenario)} {r.probability_best:.0%}"
+                              for r in best.itertuples()), highlight=False, soft_wrap=True)
+        split = result.tables["posterior_variance"]
+        rows = split[split["outcome"] == "incidents_averted"]
+        for r in rows.itertuples():
+            out.print(f"  {escape(r.scenario)}: {r.share_between:.0%} of the variance of "
+                      f"incidents averted is between posterior draws (parameters), the rest "
+                      f"within (chance)", highlight=False, soft_wrap=True)
