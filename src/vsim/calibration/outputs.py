@@ -142,7 +142,7 @@ def plots(out: Path, post: pd.DataFrame, table: pd.DataFrame, problem: Problem,
             ax.plot(np.arange(1, s.size + 1) / s.size, np.cumsum(s) / max(s.sum(), 1), **style)
     ax.set_xlabel("share of LSOAs (most violence first)")
     ax.set_ylabel("share of violence")
-    ax.set_title("Concentration across LSOAs: data (red), posterior draws (blue)")
+    ax.set_title("LSOA concentration: data (red), posterior draws (blue)", fontsize=10)
     write_atomic(out / "lorenz.png", _png(fig))
     return ["posterior.png", "predictive_targets.png", "lorenz.png"]
 
@@ -168,8 +168,10 @@ def write_outputs(out: Path, loaded: LoadedCalibration, problem: Problem,
         "calibration": loaded.spec.name, "source": str(loaded.source), "seed": loaded.spec.seed,
         "stopped": reason, "generations": len(generations),
         "simulations": generations[-1].simulations if generations else 0,
-        "seconds": round(seconds, 1), "final_epsilon": generations[-1].epsilon
-        if generations else None,
+        # the generations' own wall times: the time to the posterior, over resumes too
+        "seconds": round(sum(g.seconds for g in generations), 1),
+        "seconds_this_call": round(seconds, 1),
+        "final_epsilon": generations[-1].epsilon if generations else None,
         "youth_share_of_recorded_violence": {
             "mean": float(np.mean(shares)) if len(shares) else None,
             "q05": float(np.quantile(shares, 0.05)) if len(shares) else None,
