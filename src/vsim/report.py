@@ -164,7 +164,8 @@ def _calibration_sections(folder: Path) -> list[str]:
                                          "sd_ratio: posterior spread over the prior's)"),
                           ("targets", "Posterior-predictive checks: each target's data value "
                                       "against its predictive 90% range"),
-                          ("generations", "Generations")):
+                          ("generations", "Per generation: epsilon, samples, acceptance rate, "
+                                          "effective sample size, simulations so far, seconds")):
         table = find_table(name, folder)
         if table is not None:
             parts += [f"<h2>{html.escape(name.capitalize())}</h2>", html_table(table, caption)]
