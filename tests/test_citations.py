@@ -29,7 +29,7 @@ ODD_ANCHORS = (
     "purpose", "entities", "schedule", "design-concepts", "initialisation", "population",
     "input-data", "submodels", "interventions", "contagion", "involvement", "weapon-carrying",
     "offending", "victimisation", "exploitation", "justice", "rewiring", "life-course",
-    "recording", "risk", "random-numbers", "outcomes", "departures",
+    "recording", "risk", "random-numbers", "outcomes", "departures", "observation-model",
 )
 ANCHOR = r"[a-z]+(?:-[a-z]+)*"
 ODD = re.compile(rf"\bODD:\s+({ANCHOR}(?:,\s*{ANCHOR}(?=[,;.)\]`]|$))*)")

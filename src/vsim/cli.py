@@ -221,8 +221,7 @@ def compare_(
         name = f"compare-{base.name}"
         target = out_dir or Path("results") / name
         check_target(target, explicit=out_dir is not None, name=name)
-        draws = None if posterior is None else _posterior_for(posterior, seeds_per_draw,
-                                                              replicates, loaded)
+        draws = posterior and _posterior_for(posterior, seeds_per_draw, replicates, loaded)
     except ScenarioError as exc:
         fail(exc)
     # deferred: pulls the model (numba), pandas, joblib and matplotlib (~2 s)
@@ -245,7 +244,7 @@ def compare_(
 
 def _posterior_for(folder: Path, seeds_per_draw: int, replicates: int, loaded):
     """The posterior of --posterior, checked: its parameters must be fields of the scenarios."""
-    from vsim.loading import with_changes
+    # deferred: pandas (~0.3 s), only when --posterior is given
     from vsim.posterior_projection import Posterior
 
     if not 1 <= seeds_per_draw <= replicates:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Annotated, Optional
 
+import tomli_w
 import typer
 from rich.markup import escape
 
@@ -19,7 +21,7 @@ def _months(text: str | None) -> tuple[str, str] | None:
     """``--months FIRST:LAST`` (YYYY-MM each), or None."""
     if text is None:
         return None
-    from vsim.police_data import MONTH
+    from vsim.police_data import MONTH  # deferred: pandas, only for the data commands
 
     first, _, last = text.partition(":")
     last = last or first
@@ -45,9 +47,10 @@ def police_uk(
         "--months", help="Months expected, FIRST:LAST (YYYY-MM), so gaps are named.")] = None,
 ) -> None:
     """Count police.uk records by month, LSOA and crime type (no coordinates, no crime IDs)."""
+    # deferred: pandas and pyarrow (~0.5 s); `vsim --help` and other commands need neither
     from vsim.local_area import lsoas_from_file, lsoas_of
     from vsim.police_data import read_police_uk
-    from vsim.results import write_atomic
+    from vsim.results import write_atomic  # deferred, as above
 
     try:
         if lad is not None and lsoas is not None:
@@ -61,8 +64,6 @@ def police_uk(
         counts, report = read_police_uk(paths, area, _months(months))
     except ScenarioError as exc:
         fail(exc)
-    import io
-
     buffer = io.BytesIO()
     counts.to_parquet(buffer, index=False)
     report_file = out_file.with_name(out_file.stem + ".report.json")
@@ -90,11 +91,10 @@ def area(
         0.177),
 ) -> None:
     """Write a scenario whose neighbourhoods are a local authority's real LSOAs."""
-    import tomli_w
-
+    # deferred: pandas (~0.3 s), only for this command
     from vsim.loading import scenario_from_dict
     from vsim.local_area import AREA_TABLE, area_section, lsoa_table, lsoas_of
-    from vsim.results import write_atomic
+    from vsim.results import write_atomic  # deferred, as above
 
     try:
         if lad is None:
@@ -137,15 +137,15 @@ def calibrate(
         "the file's method.name.")] = None,
 ) -> None:
     """Fit a scenario to police-recorded crime with ABC-SMC; resumes an interrupted run."""
+    # deferred: pyabc, pandas and the model (numba) take seconds to load
     from vsim.calibration import calibrate as run_calibration
     from vsim.calibration import load_calibration
-    from vsim.calibration.fit import check_resumable, problem_of
+    from vsim.calibration.fit import check_resumable, problem_of  # deferred, as above
+    from vsim.isolation import check_address  # deferred, as above
 
     try:
         if jobs < 1:
             raise ScenarioError("--jobs", [f"--jobs = {jobs}: must be a whole number ≥ 1"])
-        from vsim.isolation import check_address
-
         check_address(scheduler)
         if out_dir.exists() and not out_dir.is_dir():
             raise ScenarioError("--out", [f"--out {out_dir}: exists and is not a folder"])
@@ -181,6 +181,13 @@ def calibrate(
         out.print("interrupted: finished generations are kept in "
                   f"{escape(str(out_dir / 'abc.db'))}; the same command resumes")
         raise typer.Exit(130) from None
+    _print_fit(manifest)
+    out.print(f"posterior, diagnostics and checks written to [bold]{escape(str(out_dir))}[/]",
+              highlight=False)
+
+
+def _print_fit(manifest: dict) -> None:
+    """What a calibration found: its stop, the youth share, what it did not pin down."""
     share = manifest["youth_share_of_recorded_violence"]
     if manifest.get("method") == "optimize":
         out.print(f"best of {manifest['simulations']:,} trials (distance "
@@ -197,5 +204,3 @@ def calibrate(
     if manifest["not_identified"]:
         out.print("not pinned down by the targets (posterior spread ≥ 80% of the prior's): "
                   + ", ".join(manifest["not_identified"]), highlight=False, soft_wrap=True)
-    out.print(f"posterior, diagnostics and checks written to [bold]{escape(str(out_dir))}[/]",
-              highlight=False)

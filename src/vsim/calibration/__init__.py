@@ -17,6 +17,7 @@ from .spec import LoadedCalibration, load_calibration
 def calibrate(loaded: LoadedCalibration, out: str | Path, jobs: int = 1,
               scheduler: str | None = None, progress=None) -> dict:
     """Run or resume the calibration into ``out``; returns its manifest."""
+    # deferred: pyabc and the model (numba) load in seconds; reading files needs neither
     from .fit import check_resumable, problem_of, run_abc, write_fingerprint
     from .outputs import write_outputs, write_point_outputs
 
@@ -24,7 +25,7 @@ def calibrate(loaded: LoadedCalibration, out: str | Path, jobs: int = 1,
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if loaded.spec.method.name == "optimize":
-        from .optimize import optimize
+        from .optimize import optimize  # deferred: optuna, only for point fits
 
         check_resumable(loaded, out)
         write_fingerprint(loaded, out)

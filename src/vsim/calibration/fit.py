@@ -27,9 +27,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyabc
 
+from vsim.isolation import connect
 from vsim.loading import ScenarioError, scenario_to_dict, set_dotted
 from vsim.loading import scenario_from_dict as _scenario_from_dict
+from vsim.police_data import read_police_uk
+from vsim.results import write_atomic
 
 from .observation import POLICE_TYPES, area_of, data_counts, observe, youth_counts
 from .spec import OBSERVATION, LoadedCalibration, Prior
@@ -183,8 +187,6 @@ def problem_of(loaded: LoadedCalibration) -> tuple[Problem, dict]:
 
 def read_data(loaded: LoadedCalibration) -> pd.DataFrame:
     """The calibration's data as a counts table (month, lsoa_code, crime_type, count)."""
-    from vsim.police_data import read_police_uk
-
     spec = loaded.spec.data
     frames = []
     for rel in spec.counts:
@@ -218,8 +220,6 @@ def pyabc_prior(parameters: tuple[Prior, ...]):
     few particles where the log-uniform density is steepest (seen: an effective sample size
     of 1 out of 100 in the second generation when sampled on the natural scale).
     """
-    import pyabc
-
     rvs = {}
     for p in parameters:
         if p.distribution == "uniform":
@@ -251,8 +251,6 @@ class Generation:
 def run_abc(loaded: LoadedCalibration, out: Path, jobs: int = 1, scheduler: str | None = None,
             progress=None) -> tuple[list[Generation], str]:
     """Run (or resume) ABC-SMC into ``out``; returns the generations and why it stopped."""
-    import pyabc
-
     spec, method = loaded.spec, loaded.spec.method
     problem, _ = problem_of(loaded)
     observed = summarise(problem.observed, problem.area, problem.targets)
@@ -262,8 +260,6 @@ def run_abc(loaded: LoadedCalibration, out: Path, jobs: int = 1, scheduler: str 
     with _progress_from_log(lambda: holder["abc"].history, method, started, progress):
         client = cluster = None
         if scheduler:
-            from vsim.isolation import connect
-
             client, cluster = connect(scheduler, jobs, timeout=10.0)
             sampler = pyabc.sampler.DaskDistributedSampler(client)
         elif jobs > 1:
@@ -315,8 +311,6 @@ def _fit_identity(loaded: LoadedCalibration) -> dict:
 
 def write_fingerprint(loaded: LoadedCalibration, out: Path) -> None:
     """Record what calibration this folder holds (checked when it is resumed)."""
-    from vsim.results import write_atomic
-
     write_atomic(out / FINGERPRINT, (json.dumps(_fit_identity(loaded), indent=1,
                                                 sort_keys=True) + "\n").encode())
 
@@ -408,8 +402,6 @@ def _generations(history) -> list[Generation]:
 
 def posterior(out: Path, log_paths: tuple[str, ...] = ()) -> pd.DataFrame:
     """The last generation's weighted particles (one column per parameter, and weight)."""
-    import pyabc
-
     history = pyabc.History(f"sqlite:///{(out / DB_NAME).resolve()}", _id=1)
     frame, w = history.get_distribution(m=0)
     frame = frame.reset_index(drop=True)

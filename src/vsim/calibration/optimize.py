@@ -15,7 +15,11 @@ import math
 from pathlib import Path
 
 import numpy as np
+import optuna
 import pandas as pd
+from joblib import Parallel, delayed
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
 
 from .fit import RUNAWAY, Problem, problem_of
 from .spec import LoadedCalibration
@@ -68,11 +72,6 @@ def _suggest(trial, loaded: LoadedCalibration) -> dict[str, float]:
 
 def optimize(loaded: LoadedCalibration, out: Path, jobs: int = 1, progress=None) -> dict:
     """Run (or resume) the point fit into ``out``; returns the best parameters and distance."""
-    import optuna
-    from joblib import Parallel, delayed
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     problem, _ = problem_of(loaded)
     observed = summarise(problem.observed, problem.area, problem.targets)
@@ -97,10 +96,6 @@ def optimize(loaded: LoadedCalibration, out: Path, jobs: int = 1, progress=None)
 
 def _work(loaded, out: str, scales, weights, observed, n_trials: int, seed: int) -> None:
     """One worker: ``n_trials`` trials of the shared study (its own sampler seed)."""
-    import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     problem, _ = problem_of(loaded)
     storage = JournalStorage(JournalFileBackend(str(Path(out) / JOURNAL)))
@@ -117,10 +112,6 @@ def _work(loaded, out: str, scales, weights, observed, n_trials: int, seed: int)
 
 def trials_frame(out: Path) -> pd.DataFrame:
     """Every trial: its parameters and distance."""
-    import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-
     storage = JournalStorage(JournalFileBackend(str(out / JOURNAL)))
     study = optuna.load_study(study_name=STUDY, storage=storage)
     return study.trials_dataframe(attrs=("number", "value", "params"))

@@ -95,10 +95,11 @@ def _png(fig) -> bytes:
 def plots(out: Path, post: pd.DataFrame, table: pd.DataFrame, problem: Problem,
           checks: dict, loaded: LoadedCalibration) -> list[str]:
     """Marginal and pairwise posteriors, predictive targets and the Lorenz curve of LSOAs."""
+    # deferred: matplotlib takes ~0.5 s to import, and only the plots need it
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # deferred, as above (after choosing the backend)
 
     params = [p.path for p in loaded.spec.parameters]
     w = post["weight"].to_numpy()
@@ -190,7 +191,7 @@ def write_point_outputs(out: Path, loaded: LoadedCalibration, problem: Problem, 
     ``posterior.parquet`` holds the best point with weight 1, so ``--posterior`` runs every
     replicate on it (parameter uncertainty is then not included).
     """
-    from .optimize import trials_frame
+    from .optimize import trials_frame  # deferred: optuna, only for point fits
 
     point = pd.DataFrame([{**best["parameters"], "weight": 1.0}])
     checks = predictive(point, problem, max(loaded.spec.method.predictive_draws, 1),

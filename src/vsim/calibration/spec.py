@@ -6,6 +6,7 @@ field, the value and what is allowed (exit code 2 from the command line).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import os
@@ -228,7 +229,7 @@ class LoadedCalibration:
                                     f"model has {sorted(obs_fields)}")
                 continue
             for bound in prior.support():
-                trial = _copy(data)
+                trial = copy.deepcopy(data)
                 try:
                     set_dotted(trial, prior.path, float(bound))
                     _scenario_from_dict(trial, "trial")
@@ -238,12 +239,6 @@ class LoadedCalibration:
                     break
         if problems:
             raise ScenarioError(str(self.source), problems)
-
-
-def _copy(data):
-    import copy
-
-    return copy.deepcopy(data)
 
 
 def simulation_window(scenario: Scenario, months: tuple[str, ...]) -> Scenario:
