@@ -142,3 +142,22 @@ def test_command_writes_counts_and_report(tmp_path):
     refused = vsim_cmd("data", "police-uk", bad, "--out", tmp_path / "no.parquet", cwd=tmp_path)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "byte-order mark" in refused.stderr and not (tmp_path / "no.parquet").exists()
+
+
+def test_area_command_writes_the_lsoas_as_neighbourhoods(tmp_path):
+    """The area command: one neighbourhood per LSOA, residents summed, proxy standardised."""
+    from vsim.loading import load_scenario
+
+    out = tmp_path / "calderdale.toml"
+    done = vsim_cmd("area", "--lad", "Calderdale", "--out", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    sc = load_scenario(out)
+    table = lsoas_of("Calderdale")
+    assert [n.name for n in sc.area.neighbourhoods] == list(table["lsoa11cd"])
+    assert sc.area.residents == table["usual_residents"].sum() == 203_826
+    dep = [n.deprivation for n in sc.area.neighbourhoods]
+    assert abs(sum(dep) / len(dep)) < 0.01 and 0.95 < pd.Series(dep).std(ddof=0) < 1.05
+    assert "Open Government Licence" in out.read_text()
+    bad = vsim_cmd("area", "--lad", "Atlantis", "--out", tmp_path / "a.toml", cwd=tmp_path)
+    assert bad.returncode == 2 and "Calderdale" in bad.stderr
+    assert not (tmp_path / "a.toml").exists()

@@ -136,7 +136,7 @@ def calibrate(
         "--method", help="abc_smc (a posterior) or optimize (an Optuna point fit); default: "
         "the file's method.name.")] = None,
 ) -> None:
-    """Fit a scenario to police-recorded crime with ABC-SMC; resumes an interrupted run."""
+    """Fit a scenario to police-recorded crime (ABC-SMC, or an Optuna point fit); resumes."""
     # deferred: pyabc, pandas and the model (numba) take seconds to load
     from vsim.calibration import calibrate as run_calibration
     from vsim.calibration import load_calibration
