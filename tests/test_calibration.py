@@ -17,7 +17,14 @@ import pytest
 from test_cli import vsim_cmd
 
 from vsim.calibration import calibrate, load_calibration
-from vsim.calibration.fit import RUNAWAY, counts_frame, problem_of, synthetic_problem
+from vsim.calibration.fit import (
+    RUNAWAY,
+    Runaway,
+    RunawayGuard,
+    counts_frame,
+    problem_of,
+    synthetic_problem,
+)
 from vsim.calibration.observation import expected_counts, observe
 from vsim.calibration.targets import TARGETS, Area, gini, summarise
 from vsim.loading import ScenarioError
@@ -121,6 +128,14 @@ def test_runaway_runs_stop_early_and_are_rejected(tmp_path):
     problem.runaway_per_step = 0.5  # any recorded incident in a step is "runaway"
     stats = problem.simulate({**TRUTH, "contagion.beta": 0.0009})
     assert set(stats.values()) == {RUNAWAY}
+    # it stops in the first recorded step with a recorded incident, not at the horizon
+    from vsim.model import ViolenceModel
+
+    model = ViolenceModel(load_calibration(town(tmp_path / "b")).scenario, seed=1, tables=False)
+    with pytest.raises(Runaway):
+        model.run(observers=[RunawayGuard(0.5)])
+    first = int(np.argmax(model.recorder.columns["incidents_recorded"] > 0))
+    assert model.t - model.n_burn_in == first + 1 < model.n_recorded
 
 
 def test_calibrate_command_end_to_end_then_resume(tmp_path):

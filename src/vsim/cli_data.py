@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -67,7 +68,7 @@ def police_uk(
     buffer = io.BytesIO()
     counts.to_parquet(buffer, index=False)
     report_file = out_file.with_name(out_file.stem + ".report.json")
-    write_atomic(report_file, (json.dumps(report.as_dict(), indent=1) + "\n").encode())
+    write_atomic(report_file, (json.dumps(asdict(report), indent=1) + "\n").encode())
     write_atomic(out_file, buffer.getvalue())
     out.print(f"{report.records:,} records in {len(report.files)} files, months "
               f"{', '.join(report.months) or 'none'}: {int(counts['count'].sum()):,} counted in "
@@ -152,7 +153,7 @@ def calibrate(
         loaded = load_calibration(calibration)
         if method is not None:
             loaded = loaded.with_method(method)
-        _, data = problem_of(loaded)
+        problem, data = problem_of(loaded)
         check_resumable(loaded, out_dir)
     except ScenarioError as exc:
         fail(exc)
@@ -176,7 +177,7 @@ def calibrate(
 
     try:
         manifest = run_calibration(loaded, out_dir, jobs=jobs, scheduler=scheduler,
-                                   progress=progress)
+                                   progress=progress, problem=problem)
     except KeyboardInterrupt:
         out.print("interrupted: finished generations are kept in "
                   f"{escape(str(out_dir / 'abc.db'))}; the same command resumes")

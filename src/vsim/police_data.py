@@ -58,9 +58,6 @@ class Report:
     missing_months: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        """The report as JSON values."""
-        return dict(self.__dict__)
 
 
 def _sources(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:

@@ -15,8 +15,12 @@ from .spec import LoadedCalibration, load_calibration
 
 
 def calibrate(loaded: LoadedCalibration, out: str | Path, jobs: int = 1,
-              scheduler: str | None = None, progress=None) -> dict:
-    """Run or resume the calibration into ``out``; returns its manifest."""
+              scheduler: str | None = None, progress=None, problem=None) -> dict:
+    """Run or resume the calibration into ``out``; returns its manifest.
+
+    ``problem``: the calibration's :class:`vsim.calibration.fit.Problem` if already built
+    (its data read), else it is built here.
+    """
     # deferred: pyabc and the model (numba) load in seconds; reading files needs neither
     from .fit import check_resumable, problem_of, run_abc, write_fingerprint
     from .outputs import write_outputs, write_point_outputs
@@ -24,17 +28,17 @@ def calibrate(loaded: LoadedCalibration, out: str | Path, jobs: int = 1,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    if problem is None:
+        problem, _ = problem_of(loaded)
     if loaded.spec.method.name == "optimize":
         from .optimize import optimize  # deferred: optuna, only for point fits
 
         check_resumable(loaded, out)
         write_fingerprint(loaded, out)
-        best = optimize(loaded, out, jobs=jobs)
-        problem, _ = problem_of(loaded)
+        best = optimize(loaded, problem, out, jobs=jobs)
         return write_point_outputs(out, loaded, problem, best, time.perf_counter() - started)
-    generations, reason = run_abc(loaded, out, jobs=jobs, scheduler=scheduler,
+    generations, reason = run_abc(loaded, problem, out, jobs=jobs, scheduler=scheduler,
                                   progress=progress)
-    problem, _ = problem_of(loaded)
     return write_outputs(out, loaded, problem, generations, reason,
                          time.perf_counter() - started)
 

@@ -32,6 +32,7 @@ import pyabc
 from vsim.isolation import connect
 from vsim.loading import ScenarioError, scenario_to_dict, set_dotted
 from vsim.loading import scenario_from_dict as _scenario_from_dict
+from vsim.observers import Observer
 from vsim.police_data import read_police_uk
 from vsim.results import write_atomic
 
@@ -106,6 +107,19 @@ class Problem:
         return self.simulate(theta)
 
 
+class RunawayGuard(Observer):
+    """Stops a run in the recorded step whose recorded incidents pass ``limit``."""
+
+    def __init__(self, limit: float):
+        self.limit = limit
+
+    def after_step(self, model, t: int) -> None:
+        """Raise :class:`Runaway` when this step's recorded incidents pass the limit."""
+        if t >= model.n_burn_in and model.recorder.latest["incidents_recorded"] > self.limit:
+            raise Runaway(f"{model.recorder.latest['incidents_recorded']} recorded incidents "
+                          "in a step")
+
+
 def _hash_seed(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "little")
 
@@ -124,14 +138,7 @@ def _youth_run(problem: Problem, values: tuple[float, ...], seed: int) -> np.nda
         set_dotted(data, path, value)
     scenario = _scenario_from_dict(data, "calibration run")
     model = ViolenceModel(scenario, seed=seed, tables=False)
-    limit = problem.runaway_per_step
-    recorded = model.recorder.columns["incidents_recorded"]
-    while model.t < model.total_steps:
-        model.step()
-        row = model.t - 1 - model.n_burn_in
-        if row >= 0 and recorded[row] > limit:
-            raise Runaway(f"{int(recorded[row])} recorded incidents in a step")
-    model.finish()
+    model.run(observers=[RunawayGuard(problem.runaway_per_step)])
     youth = youth_counts(model.recorder.by_neighbourhood, scenario, problem.months)
     if len(_YOUTH_CACHE) > 8:
         _YOUTH_CACHE.clear()
@@ -147,17 +154,22 @@ def counts_frame(counts: np.ndarray, lsoas: list[str], months) -> pd.DataFrame:
                          "count": counts[m, n, c].astype(np.int64)})
 
 
-def synthetic_problem(loaded: LoadedCalibration) -> Problem:
-    """The calibration's problem without its data (to simulate data from known parameters)."""
+def _problem(loaded: LoadedCalibration, observed: np.ndarray, runaway_per_step: float) -> Problem:
     spec, scenario = loaded.spec, loaded.scenario
-    n = len(scenario.area.neighbourhoods)
     return Problem(scenario=scenario_to_dict(scenario), months=tuple(spec.data.months),
-                   area=area_of(scenario), observed=np.zeros((len(spec.data.months), n, 3)),
+                   area=area_of(scenario), observed=observed,
                    targets=tuple(t.name for t in spec.targets),
                    observation=spec.observation.model_dump(), seed=spec.seed,
-                   runaway_per_step=math.inf,
+                   runaway_per_step=runaway_per_step,
                    scenario_paths=tuple(p.path for p in spec.parameters
-                                        if not p.path.startswith(OBSERVATION + ".")))
+                                        if not p.path.startswith(OBSERVATION + ".")),
+                   log_paths=log_scaled(spec.parameters))
+
+
+def synthetic_problem(loaded: LoadedCalibration) -> Problem:
+    """The calibration's problem without its data (to simulate data from known parameters)."""
+    n = len(loaded.scenario.area.neighbourhoods)
+    return _problem(loaded, np.zeros((len(loaded.spec.data.months), n, 3)), math.inf)
 
 
 def problem_of(loaded: LoadedCalibration) -> tuple[Problem, dict]:
@@ -173,14 +185,8 @@ def problem_of(loaded: LoadedCalibration) -> tuple[Problem, dict]:
             f"months {list(spec.data.months)} (are the LSOA codes the same as the scenario's "
             "neighbourhood names?)"])
     weekly = observed[:, :, 0].sum(axis=1).max() * 7.0 / 28.0
-    problem = Problem(
-        scenario=scenario_to_dict(scenario), months=tuple(spec.data.months), area=area_of(scenario),
-        observed=observed, targets=tuple(t.name for t in spec.targets),
-        observation=spec.observation.model_dump(), seed=spec.seed,
-        runaway_per_step=spec.method.runaway_multiple * weekly * scenario.time.step_days / 7.0,
-        scenario_paths=tuple(p.path for p in spec.parameters
-                             if not p.path.startswith(OBSERVATION + ".")),
-        log_paths=log_scaled(spec.parameters))
+    problem = _problem(loaded, observed, spec.method.runaway_multiple * weekly
+                       * scenario.time.step_days / 7.0)
     return problem, {"records_outside_area": outside, "lsoas": len(lsoas),
                      "observed_violence": int(observed[:, :, 0].sum())}
 
@@ -248,11 +254,10 @@ class Generation:
     seconds: float
 
 
-def run_abc(loaded: LoadedCalibration, out: Path, jobs: int = 1, scheduler: str | None = None,
-            progress=None) -> tuple[list[Generation], str]:
+def run_abc(loaded: LoadedCalibration, problem: Problem, out: Path, jobs: int = 1,
+            scheduler: str | None = None, progress=None) -> tuple[list[Generation], str]:
     """Run (or resume) ABC-SMC into ``out``; returns the generations and why it stopped."""
     spec, method = loaded.spec, loaded.spec.method
-    problem, _ = problem_of(loaded)
     observed = summarise(problem.observed, problem.area, problem.targets)
     weights = {t.name: t.weight for t in spec.targets}
     started = time.perf_counter()
@@ -387,13 +392,14 @@ def _generations(history) -> list[Generation]:
     """Per-generation diagnostics from pyabc's history."""
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
+    particles = history.get_nr_particles_per_population()
     out = []
     total = 0
     for row in pops.itertuples():
         total += int(row.samples)
         _, w = history.get_distribution(m=0, t=int(row.t))
         ess = float(1.0 / np.sum(np.asarray(w) ** 2)) if len(w) else 0.0
-        n = history.get_nr_particles_per_population().get(int(row.t), 0)
+        n = particles.get(int(row.t), 0)
         out.append(Generation(int(row.t), float(row.epsilon), int(row.samples),
                               n / row.samples if row.samples else math.nan, ess, total,
                               float(row.wall_time)))

@@ -21,7 +21,7 @@ from joblib import Parallel, delayed
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
-from .fit import RUNAWAY, Problem, problem_of
+from .fit import RUNAWAY, Problem
 from .spec import LoadedCalibration
 from .targets import summarise
 
@@ -70,10 +70,9 @@ def _suggest(trial, loaded: LoadedCalibration) -> dict[str, float]:
     return out
 
 
-def optimize(loaded: LoadedCalibration, out: Path, jobs: int = 1, progress=None) -> dict:
+def optimize(loaded: LoadedCalibration, problem: Problem, out: Path, jobs: int = 1) -> dict:
     """Run (or resume) the point fit into ``out``; returns the best parameters and distance."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    problem, _ = problem_of(loaded)
     observed = summarise(problem.observed, problem.area, problem.targets)
     scales = _scales(problem, loaded, observed)
     weights = {t.name: t.weight for t in loaded.spec.targets}
@@ -85,8 +84,8 @@ def optimize(loaded: LoadedCalibration, out: Path, jobs: int = 1, progress=None)
     remaining = max(0, budget - len(study.trials))
     if remaining:
         shares = [remaining // jobs + (k < remaining % jobs) for k in range(jobs)]
-        Parallel(n_jobs=jobs)(delayed(_work)(loaded, str(out), scales, weights, observed, n,
-                                             loaded.spec.seed + k)
+        Parallel(n_jobs=jobs)(delayed(_work)(loaded, problem, str(out), scales, weights,
+                                             observed, n, loaded.spec.seed + k)
                               for k, n in enumerate(shares) if n)
     study = optuna.load_study(study_name=STUDY, storage=storage)
     best = study.best_trial
@@ -94,10 +93,10 @@ def optimize(loaded: LoadedCalibration, out: Path, jobs: int = 1, progress=None)
             "trials": len(study.trials), "scales": scales}
 
 
-def _work(loaded, out: str, scales, weights, observed, n_trials: int, seed: int) -> None:
+def _work(loaded, problem: Problem, out: str, scales, weights, observed, n_trials: int,
+          seed: int) -> None:
     """One worker: ``n_trials`` trials of the shared study (its own sampler seed)."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    problem, _ = problem_of(loaded)
     storage = JournalStorage(JournalFileBackend(str(Path(out) / JOURNAL)))
     study = optuna.load_study(study_name=STUDY, storage=storage,
                               sampler=optuna.samplers.TPESampler(seed=seed))
