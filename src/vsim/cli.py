@@ -35,6 +35,7 @@ from vsim.cli_output import (
     timed,
     write_results,
 )
+from vsim.cli_ui import ui
 from vsim.experiment import LoadedExperiment, load_experiment
 from vsim.loading import ScenarioError, json_schema, load_scenario, with_changes
 from vsim.scenario import Scenario
@@ -45,6 +46,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 app.add_typer(data_app, name="data")
 app.command("area")(area)
 app.command("calibrate")(calibrate)
+app.command("ui")(ui)
 
 EXIT_INTERRUPTED = 130
 MAX_REPLICATES = 100_000

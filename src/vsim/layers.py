@@ -35,9 +35,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "vsim.networks", "vsim.builder", "vsim.processes", "vsim.delivery", "vsim.agents",
                "vsim.observers", "vsim.recorder", "vsim.checkpoint", "vsim.model")),
     ("applications", ("vsim.plots", "vsim.display", "vsim.posterior_projection",
-                      "vsim.compare", "vsim.sweep", "vsim.isolation", "vsim.analysis",
-                      "vsim.report_html", "vsim.report_sweep", "vsim.report", "vsim.testing",
-                      "vsim.calibration")),
+                      "vsim.teaching", "vsim.compare", "vsim.sweep", "vsim.isolation",
+                      "vsim.analysis", "vsim.report_html", "vsim.report_sweep", "vsim.report",
+                      "vsim.testing", "vsim.calibration")),
     ("interface", ("vsim.cli", "vsim.__main__", "vsim")),
 )
 
