@@ -53,11 +53,12 @@ def intervention_params(scenario: Scenario) -> dict[str, dict[str, dict]]:
     groups = {}
     for k, spec in enumerate(scenario.interventions):
         staff_step = 1 if float(spec.staff).is_integer() else 0.5
-        groups[f"{k + 1}. {spec.label}"] = {
-            f"interventions__{k}__staff": _slider(
-                "Staff", spec.staff, 0, max(10, 3 * round(spec.staff)), staff_step),
-            f"interventions__{k}__caseload": _slider(
-                "Caseload each", spec.caseload, 1, max(20, 3 * round(spec.caseload)), 1)}
+        group = {f"interventions__{k}__staff": _slider(
+            "Staff", spec.staff, 0, max(10, 3 * round(spec.staff)), staff_step)}
+        if spec.caseload > 0:  # services at places or lines (caseload 0) have no caseload
+            group[f"interventions__{k}__caseload"] = _slider(
+                "Caseload each", spec.caseload, 1, max(20, 3 * round(spec.caseload)), 1)
+        groups[f"{k + 1}. {spec.label}"] = group
     return groups
 
 

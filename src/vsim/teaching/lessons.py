@@ -1,19 +1,21 @@
 """The teaching lessons: a scenario each, and the panel the page shows beside it.
 
-Read from ``vsim/scenarios/teaching/lessons.toml`` and checked (every lesson's scenario must
-exist, every control must be one the page has), so a broken lesson fails at load, not in class.
+The panels are read from ``vsim/teaching/lessons.toml`` (the scenarios are in
+``scenarios/teaching/``) and checked: every lesson's scenario must be a shipped one, so a
+broken lesson fails when the page loads, not in class.
 """
 
 from __future__ import annotations
 
 import tomllib
 from functools import cache
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vsim.loading import SHIPPED, shipped_scenarios
+from vsim.loading import shipped_scenarios
 
-LESSONS_FILE = SHIPPED / "teaching" / "lessons.toml"
+LESSONS_FILE = Path(__file__).resolve().parent / "lessons.toml"
 
 
 class Choice(BaseModel):
