@@ -34,6 +34,8 @@ current_run: solara.Reactive[TwinRun | None] = solara.reactive(None)
 parameters: solara.Reactive[dict] = solara.reactive({})
 play_interval = solara.reactive(150)
 steps_per_redraw = solara.reactive(1)
+# Mesa's ModelController reads .value of use_threads, so it must be a reactive (not its default)
+use_threads = solara.reactive(False)
 problem: solara.Reactive[str | None] = solara.reactive(None)
 
 
@@ -165,7 +167,8 @@ def Page() -> None:
             ScenarioPicker(run)
             with solara.Card("Run", margin=0):
                 ModelController(current_run, model_parameters=parameters,
-                                play_interval=play_interval, render_interval=steps_per_redraw)
+                                play_interval=play_interval, render_interval=steps_per_redraw,
+                                use_threads=use_threads)
                 solara.SliderInt("Pause between steps (ms)", value=play_interval, min=0,
                                  max=1000, step=50)
                 solara.SliderInt("Steps per redraw", value=steps_per_redraw, min=1, max=26)
