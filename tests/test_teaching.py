@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from helpers import REPO
@@ -146,7 +150,7 @@ def test_planned_spend_is_the_funded_cost_over_the_funding_window(cliff_run):
     assert planned[85] == planned[-1]  # nothing planned after the cliff
     option = charts.reach_chart(cliff_run)
     names = [s["name"] for s in option["series"]]
-    assert names == ["enrolled now", "waiting", "completed so far", "£ spent", "£ planned"]
+    assert names == ["enrolled now", "waiting", "completed so far", "£ spent", "£ planned while funded"]
 
 
 def test_the_map_shows_incidents_per_1000_residents_per_neighbourhood(cliff_run):
@@ -195,3 +199,48 @@ def test_the_network_sample_is_stable_and_marks_people_correctly(cliff_run):
     assert np.abs(again.xy - first.xy).max() < 0.5  # nudged, not re-laid out
     option = charts.network_chart(cliff_run, sample)
     assert len(option["series"][0]["data"]) == 120
+
+
+def vsim_ui(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vsim", "ui", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_vsim_ui_refuses_bad_input_with_exit_code_2_and_no_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[contagion]\nbeta = 2.0\n')
+    for args, words in (((str(bad),), "contagion.beta"),
+                        (("no/such/scenario",), "no scenario file"),
+                        (("quick", "--port", "0"), "--port 0")):
+        done = vsim_ui(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert words in done.stderr + done.stdout and "Traceback" not in done.stderr
+
+
+def test_vsim_ui_refuses_a_port_already_in_use():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = vsim_ui("quick", "--port", str(port))
+    assert done.returncode == 2 and f"--port {port}" in done.stderr
+    assert "already serving" in done.stderr
+
+
+def test_vsim_ui_on_the_network_warns_says_where_to_look_and_stops_its_server(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "vsim", "ui", "quick", "--host", "0.0.0.0",
+                               "--port", str(port)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        ready = server.stdout.readline()  # printed once the page answers
+        assert f"http://127.0.0.1:{port}" in ready and "ready in" in ready
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    warning = server.stderr.read()
+    assert "warning" in warning and "no password" in warning
+    with socket.socket() as after:  # terminating vsim ui stopped the page's server too
+        assert after.connect_ex(("127.0.0.1", port)) != 0

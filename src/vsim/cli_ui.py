@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,6 +52,10 @@ def _wait_until_serving(url: str, server: subprocess.Popen, timeout: float) -> b
     return False
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def ui(
     scenario: Annotated[Optional[str], typer.Argument(help=(
         "Scenario to open: a TOML file or a shipped name (teaching/threshold, quick, "
@@ -76,12 +81,14 @@ def ui(
         err.print(f"[bold yellow]warning[/]: serving on {escape(host)}: anyone who can reach "
                   "this machine on the network can open the page and run the model (there is "
                   "no password). Use it on a classroom network you trust.", soft_wrap=True)
-    env = {**os.environ, "VSIM_UI_SCENARIO": os.path.abspath(name) if os.path.exists(name)
-           else name, "PYTHONWARNINGS": "ignore::UserWarning"}  # Solara's notes to developers
+    # the page's server runs in this folder, so a scenario file's path stays as given
+    env = {**os.environ, "VSIM_UI_SCENARIO": name,
+           "PYTHONWARNINGS": "ignore::UserWarning"}  # Solara's notes to developers
     command = [sys.executable, "-m", "solara", "run", "vsim.teaching.page", "--host", host,
                "--port", str(port), "--production", "--no-open"]
     started = time.monotonic()
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    signal.signal(signal.SIGTERM, _interrupt)  # stopping vsim ui stops the page's server too
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     try:
         if not _wait_until_serving(url, server, timeout=60):
@@ -90,6 +97,7 @@ def ui(
             raise typer.Exit(1)
         out.print(f"vsim teaching page ready in {time.monotonic() - started:.1f} s: open "
                   f"{url} in your browser (Ctrl-C stops it)", highlight=False, soft_wrap=True)
+        sys.stdout.flush()  # a pipe (a script, a test) sees the line now, not at exit
         server.wait()
     except KeyboardInterrupt:
         server.terminate()

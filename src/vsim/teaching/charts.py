@@ -31,14 +31,14 @@ def _frame(title: str, y_name: str, n_weeks: int, series: list, right: str | Non
         "legend": {"top": 24, "textStyle": {"fontSize": 11}},
         "grid": {"left": 64, "right": 70 if right else 24, "top": 78, "bottom": 40},
         "xAxis": {"type": "value", "name": "week", "nameLocation": "middle", "nameGap": 26,
-                  "min": 0, "max": n_weeks},
+                  "min": 0, "max": n_weeks, "axisLabel": {"showMaxLabel": False}},
         "yAxis": y_axes,
         "series": series,
     }
 
 
 def _line(name: str, x, y, colour: str, dashed: bool = False, **extra) -> dict:
-    return {"name": name, "type": "line", "showSymbol": False,
+    return {"name": name, "type": "line", "showSymbol": False, "emphasis": {"disabled": True},
             "data": np.column_stack([x, y]).tolist(), "color": colour,
             "lineStyle": {"width": 2, "type": "dashed" if dashed else "solid"}, **extra}
 
@@ -126,7 +126,7 @@ def reach_chart(run) -> dict:
         _line("completed so far", weeks, frame["completed"], "#2ca02c"),
         {**_line("£ spent", weeks, (frame["spent"] / 1000).round(1), "#333333"),
          "yAxisIndex": 1},
-        {**_line("£ planned", weeks, (planned / 1000).round(1), "#333333", dashed=True),
+        {**_line("£ planned while funded", weeks, (planned / 1000).round(1), "#333333", dashed=True),
          "yAxisIndex": 1},
     ]
     spent = float(frame["spent"].iloc[-1]) if weeks.size else 0.0
@@ -188,17 +188,14 @@ def network_chart(run, sample) -> dict:
     # ECharts snaps small coordinates to whole pixels before scaling: give it a 1,000-wide box
     span = np.ptp(pic.xy, axis=0).max() if pic.xy.size else 1.0
     xy = 1000.0 * (pic.xy - pic.xy.min(axis=0)) / max(span, 1e-9) if pic.xy.size else pic.xy
-    nodes = []
-    for k in range(pic.xy.shape[0]):
-        style = {"color": LEVEL_COLOURS[int(pic.level[k])]}
+    # colours come from the categories (involvement level); only the marked carry a style
+    nodes = [{"x": int(x), "y": int(y), "category": int(level)}
+             for (x, y), level in zip(xy.round(), pic.level, strict=True)]
+    for k in np.nonzero(pic.participant | pic.exploited | pic.in_custody)[0]:
         if pic.participant[k]:
-            style.update(borderColor=WITH, borderWidth=3)
-        symbol = ("triangle" if pic.exploited[k] else "rect" if pic.in_custody[k]
-                  else "circle")
-        nodes.append({"name": str(k), "x": round(float(xy[k, 0]), 1),
-                      "y": round(float(xy[k, 1]), 1), "symbol": symbol,
-                      "symbolSize": 11 if symbol != "circle" else 8,
-                      "itemStyle": style, "category": int(pic.level[k])})
+            nodes[k]["itemStyle"] = {"borderColor": WITH, "borderWidth": 3}
+        if pic.exploited[k] or pic.in_custody[k]:
+            nodes[k].update(symbol="triangle" if pic.exploited[k] else "rect", symbolSize=11)
     counts = (f"{int(pic.participant.sum())} in an intervention (blue ring), "
               f"{int(pic.exploited.sum())} exploited (triangle), "
               f"{int(pic.in_custody.sum())} in custody (square)")
@@ -210,10 +207,13 @@ def network_chart(run, sample) -> dict:
         "legend": {"bottom": 0, "data": [n.replace("_", " ") for n in LEVEL_NAMES]},
         "series": [{
             "type": "graph", "layout": "none", "roam": False, "top": 60, "bottom": 30,
+            # no hover effects: halves ECharts' redraw of 300 people and their ties
+            "silent": True, "emphasis": {"disabled": True},
             "categories": [{"name": n.replace("_", " "), "itemStyle": {"color": c}}
                            for n, c in zip(LEVEL_NAMES, LEVEL_COLOURS, strict=True)],
             "data": nodes,
-            "links": [{"source": str(a), "target": str(b)} for a, b in pic.edges],
+            "symbolSize": 8,
+            "links": [{"source": int(a), "target": int(b)} for a, b in pic.edges],
             "lineStyle": {"color": "#b0b0b0", "width": 0.6, "opacity": 0.8},
         }],
     }

@@ -95,7 +95,8 @@ def Settings(run: TwinRun) -> None:
         solara.Warning("Settings changed: press Reset to rebuild the town with them "
                        "(the run starts again from week 0).", classes=["vsim-rebuild"])
     for title, options in groups.items():
-        with solara.Card(title, margin=0, classes=["vsim-settings"]):
+        with solara.Card(margin=0, classes=["vsim-settings"]):
+            _html(f"<b style='font-size:16px'>{escape(title)}</b>")  # wraps at words
             UserInputs({name: _current(option, parameters.value.get(name, option["value"]))
                         for name, option in options.items()}, on_change=on_change)
 
