@@ -150,7 +150,8 @@ def test_planned_spend_is_the_funded_cost_over_the_funding_window(cliff_run):
     assert planned[85] == planned[-1]  # nothing planned after the cliff
     option = charts.reach_chart(cliff_run)
     names = [s["name"] for s in option["series"]]
-    assert names == ["enrolled now", "waiting", "completed so far", "£ spent", "£ planned while funded"]
+    assert names == ["enrolled now", "waiting", "completed so far", "£ spent",
+                     "£ planned while funded"]
 
 
 def test_the_map_shows_incidents_per_1000_residents_per_neighbourhood(cliff_run):

@@ -126,7 +126,8 @@ def reach_chart(run) -> dict:
         _line("completed so far", weeks, frame["completed"], "#2ca02c"),
         {**_line("£ spent", weeks, (frame["spent"] / 1000).round(1), "#333333"),
          "yAxisIndex": 1},
-        {**_line("£ planned while funded", weeks, (planned / 1000).round(1), "#333333", dashed=True),
+        {**_line("£ planned while funded", weeks, (planned / 1000).round(1), "#333333",
+                 dashed=True),
          "yAxisIndex": 1},
     ]
     spent = float(frame["spent"].iloc[-1]) if weeks.size else 0.0
