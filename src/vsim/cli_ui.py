@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from typing import Annotated, Optional
@@ -52,6 +53,26 @@ def _wait_until_serving(url: str, server: subprocess.Popen, timeout: float) -> b
     return False
 
 
+def _warm_up(name: str) -> None:
+    """Build the opening scenario here while the server starts: kernels compile into the cache.
+
+    On a machine where vsim has never run, numba compiles its kernels (about 20 s) and the
+    page would sit blank; this says so. Later the build takes about a second, while the server
+    is still starting, and the page's own build loads the kernels from the cache.
+    """
+    # deferred: the model and numba, needed only once the command line has been checked
+    from vsim.teaching.twins import TwinRun
+
+    note = threading.Timer(3.0, lambda: err.print(
+        "compiling vsim's kernels: the first run on this machine takes about 20 s; later "
+        "runs load them in a second", soft_wrap=True))
+    note.start()
+    try:
+        TwinRun(name)
+    finally:
+        note.cancel()
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -91,7 +112,8 @@ def ui(
     signal.signal(signal.SIGTERM, _interrupt)  # stopping vsim ui stops the page's server too
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     try:
-        if not _wait_until_serving(url, server, timeout=60):
+        _warm_up(name)
+        if not _wait_until_serving(url, server, timeout=120):
             server.terminate()
             err.print("[bold red]error[/]: the teaching page did not start (see above)")
             raise typer.Exit(1)
