@@ -131,7 +131,9 @@ def test_running_the_same_command_again_retries_failed_runs_only(tmp_path):
                          timeout=300)
     assert res.returncode == 0, res.stderr
     assert seeds_called(second) == sorted(failed)  # the failed runs, and nothing else
-    assert "24 of 24 runs finished (0 failed)" in res.stdout
+    kept = 24 - len(failed)
+    assert f"24 of 24 runs finished ({kept} kept from before) (0 failed)" in res.stdout
+    assert f"{kept} finished runs are kept, not made again" in res.stderr
     reference = tmp_path / "reference"
     execute(load_experiment(tmp_path / "exp.toml"), reference, jobs=1)
     pd.testing.assert_frame_equal(outcomes_of(tmp_path / "sw"), outcomes_of(reference),

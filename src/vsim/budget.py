@@ -77,3 +77,25 @@ def fund(scenario):
         spent_year += funded_cost
         spent_total += funded_cost * years
     return funded, report
+
+
+def delivery_warnings(scenario) -> list[str]:
+    """Interventions that will do nothing: no staff, or funded only outside the horizon.
+
+    Not errors (a portfolio may switch a service off on purpose), but worth saying before a
+    run, since the run itself would show only a service that reached nobody.
+    """
+    time = scenario.time
+    first, last = time.start, time.end_date
+    warnings = []
+    for k, spec in enumerate(scenario.interventions):
+        where = f"interventions[{k}] ({spec.label})"
+        if spec.staff <= 0:
+            warnings.append(f"{where}: staff = 0, so it enrols nobody and acts on no place "
+                            "(its fixed cost is still booked)")
+        start, end = spec.start or first, spec.end
+        if start >= last or (end is not None and end < first):
+            window = f"{start.isoformat()} to {end.isoformat() if end else 'open-ended'}"
+            warnings.append(f"{where}: funded {window}, wholly outside the horizon "
+                            f"({first.isoformat()} to {last.isoformat()}), so it does nothing")
+    return warnings

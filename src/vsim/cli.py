@@ -19,8 +19,9 @@ import typer
 from rich.markup import escape
 
 import vsim
+from vsim.cli_check import validate, warn_delivery
 from vsim.cli_data import area, calibrate, data_app
-from vsim.cli_inputs import SEED_MAX, burn_in_for, check_target, scenario_with_changes
+from vsim.cli_inputs import SEED_MAX, burn_in_for, check_target, flag, scenario_with_changes
 from vsim.cli_output import (
     EXIT_BAD_INPUT,
     DelayedProgress,
@@ -30,7 +31,6 @@ from vsim.cli_output import (
     out,
     print_comparison,
     print_error,
-    print_problems,
     print_summary,
     timed,
     write_results,
@@ -47,6 +47,7 @@ app.add_typer(data_app, name="data")
 app.command("area")(area)
 app.command("calibrate")(calibrate)
 app.command("ui")(ui)
+app.command("validate")(validate)
 
 EXIT_INTERRUPTED = 130
 MAX_REPLICATES = 100_000
@@ -58,10 +59,10 @@ def run(
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", "-o", help="Results folder (default: results/<scenario name>).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Override the scenario's seed.")] = None,
-    csv: Annotated[bool, typer.Option("--csv", help="Write CSV instead of Parquet.")] = False,
+    csv: Annotated[bool, flag("--csv", help="Write CSV instead of Parquet.")] = False,
     set_: Annotated[list[str], typer.Option(
         "--set", help="Change a field, e.g. --set justice.p_charge=0.2 (repeatable).")] = [],
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No summary table.")] = False,
     burn_in_from: Annotated[Optional[Path], typer.Option(
         "--burn-in-from", help="Start from a burn-in saved by `vsim burn-in` (same world and "
         "seed; interventions, horizon and outputs may differ) instead of running it.")] = None,
@@ -70,17 +71,18 @@ def run(
     try:
         sc = scenario_with_changes(scenario, set_, seed)
         target = out_dir or Path("results") / sc.name
-        check_target(target, explicit=out_dir is not None, name=sc.name)
+        note = check_target(target, explicit=out_dir is not None, name=sc.name, results=True)
         burn_in = None if burn_in_from is None else burn_in_for(burn_in_from, sc, seed)
     except ScenarioError as exc:
         fail(exc)
+    warn_delivery(sc, scenario)
     progress = DelayedProgress(enabled=sys.stderr.isatty() and not quiet)
     results, elapsed = timed(progress, lambda bar: vsim.run(sc, seed=seed, progress=bar,
                                                             burn_in_from=burn_in))
     written = write_results(results, target, csv)
     if not quiet:
         print_summary(results, elapsed)
-    out.print(f"results written to [bold]{escape(str(written))}[/]", highlight=False,
+    out.print(f"results written to [bold]{escape(str(written))}[/]{note}", highlight=False,
               soft_wrap=True)
 
 
@@ -198,8 +200,8 @@ def compare_(
         "--out", "-o", help="Output folder (default: results/compare-<baseline name>).")] = None,
     seed: Annotated[Optional[int], typer.Option(
         help="Root seed (default: the baseline's seed).")] = None,
-    csv: Annotated[bool, typer.Option("--csv", help="Write CSV instead of Parquet.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table.")] = False,
+    csv: Annotated[bool, flag("--csv", help="Write CSV instead of Parquet.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No table.")] = False,
     posterior: Annotated[Optional[Path], typer.Option(
         "--posterior", help="A vsim calibrate folder: each replicate runs on a posterior "
         "draw, so intervals include parameter uncertainty.")] = None,
@@ -222,7 +224,7 @@ def compare_(
         _check_comparable(base, others, compared, baseline)
         name = f"compare-{base.name}"
         target = out_dir or Path("results") / name
-        check_target(target, explicit=out_dir is not None, name=name)
+        note = check_target(target, explicit=out_dir is not None, name=name, results=True)
         draws = posterior and _posterior_for(posterior, seeds_per_draw, replicates, loaded)
     except ScenarioError as exc:
         fail(exc)
@@ -240,7 +242,7 @@ def compare_(
     written = write_results(result, target, csv)
     if not quiet:
         print_comparison(result, elapsed)
-    out.print(f"comparison written to [bold]{escape(str(written))}[/]", highlight=False,
+    out.print(f"comparison written to [bold]{escape(str(written))}[/]{note}", highlight=False,
               soft_wrap=True)
 
 
@@ -335,6 +337,10 @@ def sweep(
     # deferred: pulls the model (numba), pandas and joblib (~1.5 s)
     from vsim import sweep as sweeps
 
+    reused = sweeps.status(out_dir)["ok"] if (out_dir / "sweep.json").exists() else 0
+    if reused:  # a resumed sweep: say what it keeps before making the rest
+        err.print(f"resuming {escape(str(out_dir))}: {reused:,} finished runs are kept, not "
+                  "made again", highlight=False, soft_wrap=True)
     progress = SweepProgress(sys.stderr.isatty())
     started = time.perf_counter()
     try:
@@ -349,17 +355,18 @@ def sweep(
         progress.close()
     retry = (f"; the {st['failed']:,} failed runs are retried if you run the same command again"
              if st["failed"] else "")
-    out.print(f"{st['finished']:,} of {st['runs']:,} runs finished ({st['failed']:,} failed) "
-              f"in {time.perf_counter() - started:.0f} s; results in {out_dir}{retry}",
+    kept = f" ({reused:,} kept from before)" if reused else ""
+    out.print(f"{st['finished']:,} of {st['runs']:,} runs finished{kept} ({st['failed']:,} "
+              f"failed) in {time.perf_counter() - started:.0f} s; results in {out_dir}{retry}",
               highlight=False, soft_wrap=True)
 
 
 @app.command()
 def analyse(
     folder: Annotated[Path, typer.Argument(help="Sweep folder.")],
-    drop_missing: Annotated[bool, typer.Option(
+    drop_missing: Annotated[bool, flag(
         "--drop-missing", help="Leave out sample points with missing or failed runs.")] = False,
-    csv: Annotated[bool, typer.Option("--csv", help="Write CSV instead of Parquet.")] = False,
+    csv: Annotated[bool, flag("--csv", help="Write CSV instead of Parquet.")] = False,
 ) -> None:
     """Sensitivity indices (Morris μ*, σ; Sobol S1, ST) and portfolio robustness, with plots."""
     # deferred: pulls the sweep, the model (numba) and pandas (~2 s)
@@ -398,27 +405,6 @@ def report(
     except ScenarioError as exc:
         fail(exc)
     out.print(f"report written to {target}", highlight=False)
-
-
-@app.command()
-def validate(
-    scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
-) -> None:
-    """Check scenario files and report every problem (exit code 2 if any)."""
-    failed = False
-    for path in scenarios:
-        try:
-            sc = load_scenario(path)
-        except ScenarioError as exc:
-            failed = True
-            err.print(f"[bold red]error[/]: {escape(exc.source)}:", highlight=False,
-                      soft_wrap=True)
-            print_problems(exc)
-            continue
-        out.print(f"{path}: ok ({sc.n_young_people:,} young people, "
-                  f"{sc.time.n_steps} steps)", highlight=False, markup=False, soft_wrap=True)
-    if failed:
-        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command()

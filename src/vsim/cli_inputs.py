@@ -9,19 +9,29 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import typer
+
 from vsim.loading import ScenarioError, load_scenario, with_changes
 from vsim.scenario import Scenario
 
 SEED_MAX = 2**63 - 1  # the range of a scenario's `seed` field
 
 
-def check_target(target: Path, explicit: bool, name: str) -> None:
+def check_target(target: Path, explicit: bool, name: str, results: bool = False) -> str:
     """Refuse, before simulating, a results folder that could not be written.
 
     Without --out the folder is results/<scenario name>, so the name must be a plain folder
-    name (no path separators, not "." or "..").
+    name (no path separators, not "." or ".."). With ``results`` (run, compare) an existing
+    folder is replaced only if it holds vsim's results (a manifest.json), and the returned
+    note says so ("" otherwise): a folder of anything else is refused, not deleted.
     """
     problems = []
+    note = ""
+    if results and target.is_dir() and any(target.iterdir()):
+        if not (target / "manifest.json").is_file():
+            problems.append(f"--out {target}: the folder exists and does not hold vsim "
+                            "results (no manifest.json); give another folder, or empty it")
+        note = " (replacing the earlier results there)"
     if not explicit and (name.strip() in ("", ".", "..") or "/" in name or "\\" in name):
         problems.append(f"name = {name!r} cannot be used as a folder name under results/; "
                         f"rename the scenario or give the results folder with --out")
@@ -35,6 +45,7 @@ def check_target(target: Path, explicit: bool, name: str) -> None:
                 break
     if problems:
         raise ScenarioError("--out" if explicit else "name", problems)
+    return note
 
 
 def parse_set(items: list[str]) -> dict:
@@ -80,3 +91,8 @@ def burn_in_for(folder: Path, sc: Scenario, seed: int | None):
     if problems:
         raise ScenarioError(f"--burn-in-from {folder}", problems)
     return burn_in
+
+
+def flag(*names: str, help: str):  # noqa: A002 (typer's own keyword)
+    """A switch such as ``--csv``: no value, and none shown in the help (typer shows <bool>)."""
+    return typer.Option(*names, metavar="", help=help)

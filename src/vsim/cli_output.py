@@ -5,6 +5,8 @@ Errors go to stderr, one line per problem; results and tables go to stdout.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +22,9 @@ from vsim.display import table_cells
 from vsim.loading import ScenarioError
 
 err = Console(stderr=True)
-out = Console()
+# Piped into a file or another program, rich would assume 80 columns and cut the summary's
+# headers to "inci…"; a file has no width, so give tables room (COLUMNS still wins).
+out = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 
 EXIT_BAD_INPUT = 2
 PROGRESS_AFTER_SECONDS = 1.5
@@ -79,9 +83,11 @@ class DelayedProgress:
         self.started = time.perf_counter()
         self.bar = None
         self.task = None
+        self.done, self.total = 0, 0  # kept shown or not, to say where an interruption fell
 
     def __call__(self, done: int, total: int) -> None:
         """Show that ``done`` of ``total`` are done, once the run has taken long enough."""
+        self.done, self.total = done, total
         if not self.enabled:
             return
         if self.bar is None:
@@ -98,6 +104,7 @@ class DelayedProgress:
         """Remove the bar, if it appeared."""
         if self.bar is not None:
             self.bar.stop()
+            self.bar = None
 
 
 class SweepProgress(DelayedProgress):
@@ -117,10 +124,26 @@ class SweepProgress(DelayedProgress):
 
 
 def timed(progress: DelayedProgress, work: Callable[[DelayedProgress], T]) -> tuple[T, float]:
-    """Do ``work(progress)`` and close the bar however it ends; returns the result and seconds."""
+    """Do ``work(progress)`` and close the bar however it ends; returns the result and seconds.
+
+    Ctrl-C says where the work stopped and that nothing was written (results are written only
+    once the work is done), and exits with code 130; typer would otherwise exit silently.
+    """
+    # deferred: numba's event hooks, for the commands that simulate (numba is loaded by then)
+    from vsim.compiled import compiling_notice
+
     started = time.perf_counter()
     try:
-        result = work(progress)
+        with compiling_notice(lambda: err.print(
+                "compiling vsim's kernels: the first run on this machine takes about 20 s "
+                "longer; later runs load them from the cache", highlight=False)):
+            result = work(progress)
+    except KeyboardInterrupt:
+        progress.close()
+        where = (f" after {progress.done:,} of {progress.total:,} {progress.unit}"
+                 if progress.total else "")
+        err.print(f"interrupted{where}: nothing was written", highlight=False)
+        raise typer.Exit(130) from None
     finally:
         progress.close()
     return result, time.perf_counter() - started
@@ -130,7 +153,8 @@ def print_summary(results, elapsed: float) -> None:
     """Print a run's yearly summary table and how long it took."""
     sc = results.scenario
     table = Table(title=f"{sc.name}: {sc.area.name} — {results.steps['n_young_people'].iloc[0]:,}"
-                        f" young people, seed {results.seed}", title_justify="left")
+                        f" young people at the start (after the burn-in; {sc.n_young_people:,}"
+                        f" when it began), seed {results.seed}", title_justify="left")
     summary = results.summary()
     for label in SUMMARY_HEADERS.values():
         table.add_column(label, justify="right")

@@ -23,6 +23,7 @@ subclass using numba's own cache locators (``numba.core.caching``; checked again
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -30,6 +31,7 @@ import shutil
 from pathlib import Path
 
 from numba import njit
+from numba.core import event as numba_event
 from numba.core.caching import (
     CompileResultCacheImpl,
     FunctionCache,
@@ -144,3 +146,33 @@ def kernel(func=None, *, inline: bool = False):
         return dispatcher
 
     return compile_lazily if func is None else compile_lazily(func)
+
+
+class _FirstCompile(numba_event.Listener):
+    """Calls ``notice()`` once, when numba starts compiling (not when it loads the cache)."""
+
+    def __init__(self, notice):
+        self.notice = notice
+
+    def on_start(self, event):
+        if self.notice is not None:
+            notice, self.notice = self.notice, None
+            notice()
+
+    def on_end(self, event):
+        pass
+
+
+@contextlib.contextmanager
+def compiling_notice(notice):
+    """Within the block, call ``notice()`` if numba has to compile a kernel (first run only).
+
+    A machine's first run compiles every kernel (about 20 s) before the first step; later runs
+    load them from the cache and this never fires. The command line uses it to say so.
+    """
+    listener = _FirstCompile(notice)
+    numba_event.register("numba:compile", listener)
+    try:
+        yield
+    finally:
+        numba_event.unregister("numba:compile", listener)

@@ -26,10 +26,14 @@ from vsim.fields import Positive, Probability, Rate, Section
 class TimeSettings(Section):
     """Horizon and time step of the simulation."""
 
-    start: dt.date = Field(dt.date(2019, 1, 7), description=(
+    # Dates from 1900 to 2200: a burn-in of up to 20 years before and a horizon of up to 100
+    # after stay inside what a calendar date can hold (years 1 to 9999).
+    start: dt.date = Field(dt.date(2019, 1, 7), ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31),
+                           description=(
         "First simulated day (a Monday). Default: January 2019, the start of the seed's "
         "Barking and Dagenham reference period (Jan–Aug 2019; evidence: seed-bd-violence)."))
-    end: dt.date | None = Field(None, description="Last simulated day; default start + years.")
+    end: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), le=dt.date(2300, 12, 31),
+                                description="Last simulated day; default start + years.")
     years: Positive = Field(5.0, le=100, description=(
         "Horizon in years when `end` is not given. Assumption: five years, a VRU strategy "
         "cycle and the horizon of the sweep benchmark (evidence: assume-horizon-five-years)."))

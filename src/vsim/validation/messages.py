@@ -297,6 +297,10 @@ def _field_message(e: _Error, root: type[BaseModel]) -> str:
             allowed += " (nan and inf are not allowed)"
         return f"{path}: {shown} is not allowed; it must be {allowed}."
     if e.kind in _RANGE_ERRORS:
+        if isinstance(e.value, dt.date):  # a date outside the calendar vsim simulates
+            side = "on or after" if e.kind.startswith("greater") else "on or before"
+            bound = next(iter(e.ctx.values()))  # pydantic gives it as ISO text
+            return f"{path}: {shown} is out of range; it must be a date {side} {bound}."
         if not expected:
             expected = _RANGE_ERRORS[e.kind].format(**{k: show_number(v) for k, v in e.ctx.items()})
         return f"{path}: {shown} is out of range; it must be {expected}."
