@@ -8,7 +8,6 @@ results, and Ctrl-C answered.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import signal
@@ -20,6 +19,7 @@ import numba
 import pytest
 from helpers import QUICK, REPO
 from test_cli import _start, vsim_cmd
+from test_sweep import ISHIGAMI
 
 from vsim.compiled import compiling_notice
 
@@ -122,20 +122,9 @@ def test_switches_show_no_value_in_the_help(tmp_path):
         assert lines and not any("<bool>" in line for line in lines), (command, lines)
 
 
-SWEEP = """
-name = "resume_me"
-model = "vsim.testing:ishigami"
-outcomes = ["y"]
-root_seed = 3
-[design]
-method = "latin_hypercube"
-samples = 6
-""" + "".join(f"""
-[[parameters]]
-path = "x{k}"
-low = {-math.pi}
-high = {math.pi}
-""" for k in (1, 2, 3))
+# test_sweep's Ishigami experiment, made small: a latin hypercube of 6 runs
+SWEEP = (ISHIGAMI.replace('method = "sobol"', 'method = "latin_hypercube"')
+         .replace("samples = 1024", "samples = 6"))
 
 
 def test_a_resumed_sweep_says_how_many_runs_it_kept(tmp_path):
