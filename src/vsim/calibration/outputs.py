@@ -127,7 +127,11 @@ def plots(out: Path, post: pd.DataFrame, table: pd.DataFrame, problem: Problem,
     axes = fig.subplots(1, len(table), squeeze=False)[0]
     for ax, row in zip(axes, table.itertuples(), strict=True):
         values = checks["stats"][row.target] if len(checks["stats"]) else []
-        ax.hist(values, bins=15, color="#9bb7d4")
+        values = np.asarray(values, float)
+        # a target all draws give (almost) the same value of, e.g. a zero share of 1, has too
+        # narrow a range for 15 bins: numpy refuses to draw it, so draw it as one bar
+        flat = values.size and np.ptp(values) <= 1e-9 * max(1.0, float(np.abs(values).max()))
+        ax.hist(values, bins=1 if flat else 15, color="#9bb7d4")
         ax.axvline(row.data, color="#b22222", lw=2, label="data")
         ax.set_title(row.target, fontsize=9)
     axes[0].legend(fontsize=8)
