@@ -187,8 +187,12 @@ def _summary(seed, incidents, crime_cost, cost, years=2.0):
               "programme_cost_per_year": cost / years, "years": years, "enrolled": 0.0,
               "completed": 0.0, "dropped_out": 0.0, "waiting_end": 0.0}
     empty = np.zeros(0, np.int64)
-    steps = np.zeros(quick().time.n_steps, np.int64)
-    return RunSummary(seed, totals, steps, empty, empty, empty, empty)
+    n_steps = quick().time.n_steps
+    steps = np.zeros(n_steps, np.int64)
+    steps[0] = incidents
+    crime, programme = np.zeros(n_steps), np.zeros(n_steps)
+    crime[0], programme[0] = crime_cost, cost  # all in the first year: not discounted
+    return RunSummary(seed, totals, steps, empty, empty, empty, empty, crime, programme)
 
 
 def test_cost_per_incident_averted_and_benefit_cost_ratio_by_hand():
@@ -199,8 +203,10 @@ def test_cost_per_incident_averted_and_benefit_cost_ratio_by_hand():
 
     Per replicate: cost per incident averted 5,000 and 3,500; BCR 2 and 2.142857.
     Summary (ratio of means): cost 60,000 / 15 averted = 4,000; BCR 125,000 / 60,000.
+    Crime costs are in 2015/16 prices; the comparison's are in its price year, here 2015/16
+    too, so no uplift (tests/test_appraisal.py checks the uplift).
     """
-    base = quick()
+    base = vsim.with_changes(quick(), {"appraisal.price_year": "2015/16"})
     runs = {(0, 1): _summary(1, 100, 1.0e6, 0.0), (1, 1): _summary(1, 90, 0.9e6, 50_000),
             (0, 2): _summary(2, 120, 1.2e6, 0.0), (1, 2): _summary(2, 100, 1.05e6, 70_000)}
     result = assemble(base, [base], ["base", "programme"], [1, 2], runs)
@@ -343,7 +349,8 @@ def test_cli_compare_writes_tables_and_plots_and_rejects_bad_input(tmp_path):
     assert code == 0, stderr
     out = tmp_path / "csv" / "csv_out"
     assert {p.name for p in out.glob("*.csv")} == {"comparison.csv", "summary.csv",
-                                                   "timeseries.csv"}
+                                                   "timeseries.csv", "acceptability.csv",
+                                                   "evidence_strength.csv"}
     tidy = pd.read_csv(out / "comparison.csv")
     assert set(tidy["scenario"]) == {"same-name"} and set(tidy["seed"]) == {3, 4}
     assert "incidents averted" not in stdout

@@ -409,8 +409,9 @@ def test_json_schema_describes_every_section_and_field():
     json.dumps(schema)  # serialisable
     sections = [name for name, f in Scenario.model_fields.items()
                 if isinstance(f.annotation, type) and issubclass(f.annotation, loading.BaseModel)]
-    # 13 model sections, plus budget and crime_costs (interventions is an array of tables)
-    assert len(sections) == 15
+    # 13 model sections, plus budget, crime_costs and appraisal (interventions is an array of
+    # tables)
+    assert len(sections) == 16
     assert {"budget", "crime_costs"} <= set(sections)
     assert set(sections) <= set(schema["properties"])
     for name in sections:

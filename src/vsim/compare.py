@@ -63,157 +63,42 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from vsim import delivery, plots
-from vsim.checkpoint import BurnIn, acting_in_burn_in, burn_in_of
+from vsim import plots
+from vsim.appraisal import (
+    APPRAISAL_RATIOS,
+    acceptability,
+    appraise,
+    crime_price_factor,
+    evidence_table,
+    programme_price_factor,
+    value_grid,
+)
+from vsim.compare_runs import (
+    ComparisonTracker,
+    RunSummary,
+    _replicate_task,
+    incident_crime_cost,
+    simulate,
+    simulate_replicate,
+)
 from vsim.intervals import CONFIDENCE, mean_interval, ratio_interval
 from vsim.loading import scenario_hash, scenario_to_toml, with_changes
-from vsim.model import ViolenceModel
-from vsim.observers import Observer
 from vsim.outcomes import COMPARED, comparison_outcome
 from vsim.posterior_projection import Posterior, per_replicate, probability_best, variance_split
-from vsim.recorder import RunTotals
 from vsim.results import atomic_dir, version, versions, write_tables
 from vsim.scenario import Scenario
 from vsim.workers import quiet_worker_recycling
 
+# one run of a comparison lives in vsim.compare_runs; these names are kept here for users
+__all__ = ["Comparison", "ComparisonTracker", "RunSummary", "assemble", "compare",
+           "comparability_problems", "incident_crime_cost", "pair_outcomes", "simulate",
+           "simulate_replicate", "unique_labels"]
+
 GROUPS = (("participants", "direct"), ("peers", "spillover"), ("others", "others"))
 # Ratio outcomes: summarised as ratio of means (numerator, denominator) with Fieller's interval.
 RATIOS = {"benefit_cost_ratio": ("crime_cost_averted", "incremental_cost"),
-          "cost_per_incident_averted": ("incremental_cost", "incidents_averted")}
-
-
-# ------------------------------------------------------------------------------ one run
-@dataclass
-class RunSummary:
-    """What one run contributes to a comparison (small: no person-level tables)."""
-
-    seed: int
-    totals: dict[str, float]
-    incidents_by_step: np.ndarray   # int64 [recorded steps]
-    perpetrators: np.ndarray        # int64 person ids with ≥ 1 incident, sorted
-    perpetrator_incidents: np.ndarray  # int64 incidents of each (recorded period)
-    participants: np.ndarray        # int64 person ids ever enrolled, sorted
-    peers: np.ndarray               # int64 ids tied to a participant at enrolment, not enrolled
-
-
-def incident_crime_cost(costs, robbery: np.ndarray, serious: np.ndarray,
-                        weapon: np.ndarray) -> float:
-    """Cost of crime of a set of incidents (0/1 flags), valued as the module docstring says."""
-    robbery = robbery.astype(bool)
-    serious = serious.astype(bool)
-    weapon = weapon.astype(bool)
-    n_robbery = int(robbery.sum())
-    n_injury = int((serious & ~robbery).sum())
-    n_other = int((~serious & ~robbery).sum())
-    n_weapon_serious = int((weapon & serious).sum())
-    return (n_robbery * costs.robbery + n_injury * costs.violence_with_injury
-            + n_other * costs.violence_without_injury
-            + n_weapon_serious * costs.p_homicide_serious_weapon * costs.homicide)
-
-
-class ComparisonTracker(Observer):
-    """What a comparison needs from a run, read as it happens (an observer).
-
-    That is each recorded step's perpetrators (by permanent id, as at the offence) and the cost
-    of its incidents, and the friends of each participant on the step they enrol. ``summary``
-    is set when it finishes.
-    """
-
-    def __init__(self, crime_costs, seed: int):
-        self.crime_costs = crime_costs
-        self.seed = seed
-        self.perpetrator_chunks: list[np.ndarray] = []
-        self.peer_chunks: list[np.ndarray] = []
-        self.crime_cost = 0.0
-        self.summary: RunSummary | None = None
-
-    def after_step(self, model, t: int) -> None:
-        """Friends of this step's new participants and this step's incidents, if recorded.
-
-        Only the recorded period counts (as for participants and costs): someone enrolled
-        during the burn-in is neither a participant nor anyone's peer.
-        """
-        if t < model.n_burn_in:
-            return
-        for iv in model.interventions:
-            slots, pids = iv.enrolled_at(t)
-            if slots.size:
-                self.peer_chunks.append(_friends(model, slots, pids))
-        inc = model.incidents
-        if inc.perpetrator.shape[0]:
-            self.perpetrator_chunks.append(inc.perpetrator_id.copy())
-            self.crime_cost += incident_crime_cost(self.crime_costs, inc.robbery, inc.serious,
-                                                   inc.weapon)
-
-    def finish(self, model) -> None:
-        """Totals and who was reached, as a :class:`RunSummary`."""
-        totals = RunTotals()
-        totals.finish(model)
-        perps = (np.concatenate(self.perpetrator_chunks) if self.perpetrator_chunks
-                 else np.zeros(0, np.int64))
-        ids, per_person = np.unique(perps.astype(np.int64), return_counts=True)
-        reach = delivery.reach(model)
-        peers = (np.unique(np.concatenate(self.peer_chunks)) if self.peer_chunks
-                 else np.zeros(0, np.int64))
-        peers = np.setdiff1d(peers, reach["participants"], assume_unique=True)
-        years = model.scenario.time.n_steps * model.scenario.time.step_days / 365.25
-        cost = totals.values["programme_cost"]
-        values = {**{name: totals.values[name] for name in COMPARED},
-                  "robberies": totals.values["robberies"], "crime_cost": float(self.crime_cost),
-                  "programme_cost": cost, "programme_cost_per_year": cost / years,
-                  "years": years, "enrolled": float(reach["participants"].size),
-                  "completed": float(reach["completed"]),
-                  "dropped_out": float(reach["dropped_out"]),
-                  "waiting_end": float(reach["waiting_end"])}
-        self.summary = RunSummary(
-            seed=self.seed, totals=values,
-            incidents_by_step=model.recorder.columns["incidents"].astype(np.int64).copy(),
-            perpetrators=ids, perpetrator_incidents=per_person.astype(np.int64),
-            participants=reach["participants"], peers=peers.astype(np.int64))
-
-
-def simulate(scenario: Scenario, seed: int, burn_in: BurnIn | None = None) -> RunSummary:
-    """Run ``scenario`` on ``seed`` and summarise it for a comparison.
-
-    ``burn_in``: start from this saved burn-in (it must be the scenario's and seed's).
-    """
-    tracker = ComparisonTracker(scenario.crime_costs, seed)
-    model = ViolenceModel(scenario, seed=seed, tables=False, observers=[tracker],
-                          burn_in_from=burn_in)
-    model.run()
-    return tracker.summary
-
-
-def simulate_replicate(scenarios: Sequence[Scenario], seed: int) -> list[RunSummary]:
-    """Run every scenario on one seed (joblib's unit of work), sharing the first's burn-in.
-
-    Scenarios whose burn-in is the first's (same world, no intervention acting before the
-    start) start from its saved state instead of running it again: bit-identical, and one
-    burn-in per replicate instead of one per scenario.
-    """
-    tracker = ComparisonTracker(scenarios[0].crime_costs, seed)
-    model = ViolenceModel(scenarios[0], seed=seed, tables=False, observers=[tracker])
-    burn_in = None if acting_in_burn_in(scenarios[0]) else burn_in_of(model)
-    model.run()
-    out = [tracker.summary]
-    for sc in scenarios[1:]:
-        shared = burn_in is not None and not burn_in.problems(sc, seed)
-        out.append(simulate(sc, seed, burn_in if shared else None))
-    return out
-
-
-def _friends(model, slots: np.ndarray, pids: np.ndarray) -> np.ndarray:
-    """Ids of the friends of the people in ``slots`` (skipping slots no longer theirs)."""
-    people, ties = model.people, model.ties
-    slots = np.asarray(slots, np.int64)
-    ok = (slots >= 0)
-    ok[ok] = people.pid[slots[ok]] == pids[ok]
-    out = [people.pid[ties.partner[s, : ties.degree[s]]] for s in slots[ok]]
-    return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
-
-
-def _replicate_task(scenarios: list[Scenario], seed: int) -> tuple[int, list[RunSummary]]:
-    return seed, simulate_replicate(scenarios, seed)
+          "cost_per_incident_averted": ("incremental_cost", "incidents_averted"),
+          **APPRAISAL_RATIOS}
 
 
 # ---------------------------------------------------------------------------- comparison
@@ -397,8 +282,13 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def pair_outcomes(base: RunSummary, run: RunSummary) -> dict[str, float]:
-    """Every outcome of one replicate of a scenario against the baseline on the same seed."""
+def pair_outcomes(base: RunSummary, run: RunSummary, baseline: Scenario,
+                  scenario: Scenario) -> dict[str, float]:
+    """Every outcome of one replicate of a scenario against the baseline on the same seed.
+
+    Money is in the scenario's appraisal price year; the plain totals are undiscounted, the
+    ``pv_`` outcomes and ``npv`` discounted (:mod:`vsim.appraisal`).
+    """
     b, s = base.totals, run.totals
     out: dict[str, float] = {}
     for key in COMPARED:
@@ -424,14 +314,18 @@ def pair_outcomes(base: RunSummary, run: RunSummary) -> dict[str, float]:
         out[f"{group}_incidents"] = float(ns)
         out[f"{effect}_averted"] = float(nb - ns)
         out[f"{effect}_reduction_pct"] = 100.0 * (nb - ns) / nb if nb else math.nan
-    cost = s["programme_cost"] - b["programme_cost"]
-    out["programme_cost"] = s["programme_cost"]
-    out["programme_cost_per_year"] = s["programme_cost_per_year"]
+    to_price_year = programme_price_factor(scenario)
+    programme = s["programme_cost"] * to_price_year
+    cost = programme - b["programme_cost"] * programme_price_factor(baseline)
+    out["programme_cost"] = programme
+    out["programme_cost_per_year"] = s["programme_cost_per_year"] * to_price_year
     out["incremental_cost"] = cost
     out["incremental_cost_per_year"] = cost / s["years"]
-    out["crime_cost_baseline"] = b["crime_cost"]
-    out["crime_cost"] = s["crime_cost"]
-    averted_cost = b["crime_cost"] - s["crime_cost"]
+    crime_base = b["crime_cost"] * crime_price_factor(baseline)
+    crime = s["crime_cost"] * crime_price_factor(scenario)
+    out["crime_cost_baseline"] = crime_base
+    out["crime_cost"] = crime
+    averted_cost = crime_base - crime
     out["crime_cost_averted"] = averted_cost
     out["net_benefit"] = averted_cost - cost
     out["benefit_cost_ratio"] = averted_cost / cost if cost else math.nan
@@ -439,6 +333,7 @@ def pair_outcomes(base: RunSummary, run: RunSummary) -> dict[str, float]:
     out["cost_per_incident_averted"] = cost / averted if averted else math.nan
     for key in ("enrolled", "completed", "dropped_out", "waiting_end"):
         out[key] = s[key]
+    out.update(appraise(base, run, baseline, scenario))
     return out
 
 
@@ -455,7 +350,8 @@ def assemble(baseline: Scenario, scenarios: list[Scenario], labels: list[str],
     rows = []
     for k in range(1, len(labels)):
         for r, s in enumerate(seeds):
-            for outcome, value in pair_outcomes(runs[(0, s)], runs[(k, s)]).items():
+            pairs = pair_outcomes(runs[(0, s)], runs[(k, s)], baseline, scenarios[k - 1])
+            for outcome, value in pairs.items():
                 rows.append((labels[k], r, s, outcome, float(value)))
     tidy = pd.DataFrame(rows, columns=["scenario", "replicate", "seed", "outcome", "value"])
     summary_rows = []
@@ -491,8 +387,14 @@ def assemble(baseline: Scenario, scenarios: list[Scenario], labels: list[str],
     timeseries = pd.concat(frames, ignore_index=True)
     base_runs = [runs[(0, s)] for s in seeds]
     total_incidents = sum(run.totals["incidents"] for run in base_runs)
-    meta = {"crime_cost_per_incident": (sum(run.totals["crime_cost"] for run in base_runs)
-                                        / total_incidents if total_incidents else None),
-            "baseline_incidents_mean": total_incidents / len(seeds)}
+    crime = sum(run.totals["crime_cost"] for run in base_runs) * crime_price_factor(baseline)
+    per_incident = crime / total_incidents if total_incidents else None
+    meta = {"crime_cost_per_incident": per_incident,
+            "baseline_incidents_mean": total_incidents / len(seeds),
+            "price_year": scenarios[0].appraisal.price_year,
+            "discount_rate": scenarios[0].appraisal.discount_rate}
+    tables = {"acceptability": acceptability(tidy, value_grid(per_incident)),
+              "evidence_strength": evidence_table(labels[1:], scenarios)}
     return Comparison(baseline=baseline, scenarios=scenarios, labels=labels, seeds=seeds,
-                      replicates=tidy, summary=summary, timeseries=timeseries, meta=meta)
+                      replicates=tidy, summary=summary, timeseries=timeseries, meta=meta,
+                      tables=tables)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("vsim.vocabulary", "vsim.fields", "vsim.outcomes", "vsim.intervals",
-                    "vsim.workers", "vsim.layers", "vsim.evidence")),
+                    "vsim.workers", "vsim.layers", "vsim.evidence", "vsim.prices")),
     ("schema", ("vsim.interventions", "vsim.sections", "vsim.sections_world", "vsim.scenario",
                 "vsim.validation", "vsim.loading", "vsim.budget", "vsim.experiment")),
     ("tables", ("vsim.tables", "vsim.results", "vsim.police_data",
@@ -35,7 +35,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "vsim.networks", "vsim.builder", "vsim.processes", "vsim.delivery", "vsim.agents",
                "vsim.observers", "vsim.recorder", "vsim.checkpoint", "vsim.model")),
     ("applications", ("vsim.plots", "vsim.display", "vsim.posterior_projection",
-                      "vsim.teaching", "vsim.compare", "vsim.sweep", "vsim.isolation",
+                      "vsim.teaching", "vsim.compare", "vsim.compare_runs",
+                      "vsim.appraisal", "vsim.sweep", "vsim.isolation",
                       "vsim.analysis", "vsim.report_html", "vsim.report_sweep", "vsim.report",
                       "vsim.testing", "vsim.calibration")),
     ("interface", ("vsim.cli", "vsim.__main__", "vsim")),

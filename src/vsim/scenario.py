@@ -13,10 +13,11 @@ switches, outputs, costs and budget, and the :class:`Scenario` that checks them 
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from vsim.fields import Count, Positive, Probability, Rate, Section
 from vsim.interventions import AnyIntervention
+from vsim.prices import deflator
 from vsim.sections import (
     AreaSettings,
     ContagionSettings,
@@ -35,7 +36,8 @@ from vsim.sections_world import (
     PlaceType,
 )
 
-__all__ = ["AreaSettings", "BudgetSettings", "ContagionSettings", "Count", "CrimeCosts",
+__all__ = ["AppraisalSettings", "AreaSettings", "BudgetSettings", "ContagionSettings", "Count",
+           "CrimeCosts",
            "ExploiterSettings", "JusticeSettings", "Neighbourhood", "NetworkSettings",
            "OffendingSettings", "OutputSettings", "PlaceSettings", "PlaceType",
            "PopulationSettings", "Positive", "Probability", "ProcessSwitches",
@@ -71,8 +73,20 @@ class OutputSettings(Section):
         "state at the end is always in people.parquet."))
 
 
+def _price_year(year: str | None) -> str | None:
+    """A price year the shipped GDP deflator covers (ValueError saying what is allowed)."""
+    if year is not None:
+        deflator(year)
+    return year
+
+
 class CrimeCosts(Section):
     """Unit costs of crime (pounds, 2015/16 prices) to value prevented incidents."""
+
+    price_year: str = Field("2015/16", description=(
+        "Price year of these unit costs: Heeks et al. 2018 give 2015/16 prices (evidence: "
+        "cost-rape-violence-robbery). An appraisal moves them to appraisal.price_year with "
+        "the GDP deflator."))
 
     violence_with_injury: Rate = Field(14_050.0, description=(
         "Heeks et al. 2018, Home Office 'Economic and social costs of crime' (evidence: "
@@ -91,6 +105,26 @@ class CrimeCosts(Section):
         "homicides (England and Wales, different years) ≈ 5%; 1% taken for young people as most "
         "weapon incidents in the model are not admissions (assumption; evidence: "
         "sharp-object-admissions-2018, knife-homicides-2024, assume-homicide-share)."))
+
+    _check_price_year = field_validator("price_year")(_price_year)
+
+
+class AppraisalSettings(Section):
+    """How money is valued: one price year, discounted as HM Treasury's Green Book says."""
+
+    discount_rate: Probability = Field(0.035, le=0.2, description=(
+        "Real discount rate a year: the Green Book's social time preference rate, 3.5% for "
+        "years 0–30, declining after (evidence: green-book-discounting)."))
+    price_year: str = Field("2024/25", description=(
+        "Price year every sum is expressed in: a financial year 'YYYY/YY' or a calendar year "
+        "'YYYY'. Default: the latest complete financial year of the GDP deflator shipped with "
+        "vsim (evidence: ons-gdp-deflator-ybgb, green-book-real-prices)."))
+    programme_costs_price_year: str | None = Field(None, description=(
+        "Price year of the interventions' costs as written in the scenario; default: the "
+        "price year, so they are taken as they are. Assumption (evidence: "
+        "assume-programme-cost-price-year)."))
+
+    _check_price_year = field_validator("price_year", "programme_costs_price_year")(_price_year)
 
 
 class BudgetSettings(Section):
@@ -131,6 +165,7 @@ class Scenario(Section):
         "domestic_abuse_support)."))
     budget: BudgetSettings = BudgetSettings()
     crime_costs: CrimeCosts = CrimeCosts()
+    appraisal: AppraisalSettings = AppraisalSettings()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, create_model, model_validator
@@ -57,6 +57,9 @@ Effects = create_model(
 
 class InterventionSpec(Section):
     """Parameters every intervention has. Families change the defaults and cite sources."""
+
+    # The fields that hold its effect, whose cited evidence rates it (vsim.appraisal).
+    effect_fields: ClassVar[tuple[str, ...]] = ("effects",)
 
     type: str = Field(..., description="The intervention family.")
     name: str | None = Field(None, description="Label in results (default: the type).")

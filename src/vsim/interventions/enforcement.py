@@ -11,7 +11,7 @@ closed since 2019 (evidence: county-lines-nrm-share-closed).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,7 @@ from vsim.interventions.base import Effects, InterventionSpec, Level, Targeting
 class HotspotPolicingSpec(InterventionSpec):
     """Directed patrols at violence hotspots."""
 
+    effect_fields: ClassVar[tuple[str, ...]] = ("rel_opportunity",)
     type: Literal["hotspot_policing"] = "hotspot_policing"
     n_places: PlaceCount = Field(5, description=(
         "Hotspots patrolled. Assumption (evidence: assume-hotspot-policing)."))
@@ -38,6 +39,7 @@ class HotspotPolicingSpec(InterventionSpec):
 class ExploiterDisruptionSpec(InterventionSpec):
     """County-lines disruption (a local task force)."""
 
+    effect_fields: ClassVar[tuple[str, ...]] = ("rel_disruption",)
     type: Literal["exploiter_disruption"] = "exploiter_disruption"
     rel_disruption: Positive = Field(2.0, le=1000, description=(
         "Multiplier of the weekly closure rate of lines. Assumption: a dedicated team doubles "

@@ -11,7 +11,7 @@ not-found-detached-youth-work), so the effect sizes are assumptions.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,7 @@ from vsim.interventions.base import Effects, InterventionSpec, Targeting
 class OutreachSpec(InterventionSpec):
     """Targeted youth work with the young people who use ASB hotspots."""
 
+    effect_fields: ClassVar[tuple[str, ...]] = ("effects", "rel_opportunity")
     type: Literal["outreach"] = "outreach"
     place_kinds: tuple[str, ...] = Field(("asb_hotspot", "park"), description=(
         "Kinds of place worked (seed: identified ASB hotspots; evidence: seed-redcar)."))

@@ -11,7 +11,7 @@ or is closed.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -27,6 +27,7 @@ SEED_ESCALATION = tuple(_REACHED[k + 1] / _REACHED[k] for k in range(4))
 class ReferralPathwaySpec(InterventionSpec):
     """REBOOT-style five-stage pathway for young people who came to police attention."""
 
+    effect_fields: ClassVar[tuple[str, ...]] = ("stage_rel_perpetration", "effects")
     type: Literal["referral_pathway"] = "referral_pathway"
     max_age: Age = Field(17, description="Seed: ages 10–17 (evidence: seed-sussex-reboot).")
     targeting: Targeting = "police_referral"

@@ -11,7 +11,7 @@ to improve.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,7 @@ from vsim.interventions.base import InterventionSpec
 class WorkforceUpskillingSpec(InterventionSpec):
     """Training the workforce that delivers the other interventions."""
 
+    effect_fields: ClassVar[tuple[str, ...]] = ("boost",)
     type: Literal["workforce_upskilling"] = "workforce_upskilling"
     staff_trained: int = Field(418, ge=0, le=1_000_000, description=(
         "Professionals trained. Seed: 195 + 223 in Barking and Dagenham (evidence: "
