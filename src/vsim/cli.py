@@ -207,6 +207,9 @@ def compare_(
         "draw, so intervals include parameter uncertainty.")] = None,
     seeds_per_draw: Annotated[int, typer.Option(
         "--seeds-per-draw", help="Seeds per posterior draw (to split the variance).")] = 2,
+    grant_cliff: Annotated[bool, typer.Option(
+        "--grant-cliff/--no-grant-cliff", help="Also run each portfolio whose funding ends "
+        "inside the horizon sustained to the end, and compare the two.")] = True,
 ) -> None:
     """Compare scenarios with a baseline on common random numbers, over replicates.
 
@@ -238,7 +241,7 @@ def compare_(
                                label="comparing")
     result, elapsed = timed(progress, lambda bar: compare(
         base, others, replicates, seed=root, jobs=jobs, labels=labels, progress=bar,
-        posterior=draws, seeds_per_draw=seeds_per_draw))
+        posterior=draws, seeds_per_draw=seeds_per_draw, grant_cliff=grant_cliff))
     written = write_results(result, target, csv)
     if not quiet:
         print_comparison(result, elapsed)

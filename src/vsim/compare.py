@@ -81,6 +81,7 @@ from vsim.compare_runs import (
     simulate,
     simulate_replicate,
 )
+from vsim.grant_cliff import grant_cliff_table, has_cliff, sustained
 from vsim.intervals import CONFIDENCE, mean_interval, ratio_interval
 from vsim.loading import scenario_hash, scenario_to_toml, with_changes
 from vsim.outcomes import COMPARED, comparison_outcome
@@ -213,14 +214,17 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
             seed: int | None = None, jobs: int | None = None,
             labels: Sequence[str] | None = None,
             progress: Callable[[int, int], None] | None = None,
-            posterior: Posterior | None = None, seeds_per_draw: int = 2) -> Comparison:
+            posterior: Posterior | None = None, seeds_per_draw: int = 2,
+            grant_cliff: bool = False) -> Comparison:
     """Run the baseline and every scenario on seeds ``root + 0..replicates−1`` and compare.
 
     ``seed`` is the root seed (default: the baseline's ``seed``); ``jobs`` the number of
     worker processes (default: all cores; 1 runs in this process); ``progress(done, total)``
     is called as runs finish. With ``posterior`` (a calibration's), replicate r runs every
-    scenario on posterior draw r // ``seeds_per_draw`` (vsim.posterior_projection). The
-    result is identical whatever ``jobs`` is.
+    scenario on posterior draw r // ``seeds_per_draw`` (vsim.posterior_projection). With
+    ``grant_cliff``, every scenario whose funding ends inside the horizon is also run
+    sustained (labelled ``<label> sustained``) and the table ``grant_cliff`` compares the two
+    (vsim.grant_cliff). The result is identical whatever ``jobs`` is.
     """
     if replicates < 2:
         raise ValueError(f"replicates = {replicates}: need at least 2 for an interval")
@@ -237,6 +241,14 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
     labels = list(labels)
     if len(labels) != len(all_scenarios) or len(set(labels)) != len(labels):
         raise ValueError(f"labels {labels}: need {len(all_scenarios)} distinct labels")
+    cliffs = []  # (index of the scenario whose funding ends, index of it sustained)
+    if grant_cliff:
+        for k, sc in enumerate(list(scenarios), start=1):
+            if has_cliff(sc):
+                scenarios.append(sustained(sc))
+                labels.append(unique_labels([*labels, f"{labels[k]} sustained"])[-1])
+                cliffs.append((k, len(scenarios)))
+        all_scenarios = [baseline, *scenarios]
     root = int(baseline.seed if seed is None else seed)
     seeds = [root + r for r in range(replicates)]
     changes, draws = ([{}] * replicates, None)
@@ -260,6 +272,12 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
         if progress is not None:
             progress(len(runs), n_runs)
     result = assemble(baseline, scenarios, labels, seeds, runs)
+    if cliffs:
+        base_runs = [runs[(0, s)] for s in seeds]
+        result.tables["grant_cliff"] = pd.concat([grant_cliff_table(
+            labels[k], base_runs, [runs[(k, s)] for s in seeds],
+            [runs[(j, s)] for s in seeds], baseline, scenarios[k - 1], root)
+            for k, j in cliffs], ignore_index=True)
     if posterior is not None:
         result.tables["posterior_variance"] = variance_split(result.replicates, draws)
         result.tables["probability_best"] = probability_best(result.replicates, labels)

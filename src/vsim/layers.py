@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "vsim.observers", "vsim.recorder", "vsim.checkpoint", "vsim.model")),
     ("applications", ("vsim.plots", "vsim.display", "vsim.posterior_projection",
                       "vsim.teaching", "vsim.compare", "vsim.compare_runs",
-                      "vsim.appraisal", "vsim.sweep", "vsim.isolation",
+                      "vsim.appraisal", "vsim.grant_cliff", "vsim.sweep", "vsim.isolation",
                       "vsim.analysis", "vsim.report_html", "vsim.report_sweep", "vsim.report",
                       "vsim.testing", "vsim.calibration")),
     ("interface", ("vsim.cli", "vsim.__main__", "vsim")),
