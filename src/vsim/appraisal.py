@@ -72,6 +72,15 @@ def funding_end_step(scenario: Scenario) -> int | None:
     return max(0, min(time.n_steps, math.ceil(days / time.step_days)))
 
 
+def funding_window(scenarios: list[Scenario]) -> tuple | None:
+    """(first funded day, last funded day) over the scenarios' interventions, in the horizon."""
+    spans = [((iv.start or sc.time.start), min(iv.end or sc.time.end_date, sc.time.end_date))
+             for sc in scenarios for iv in sc.interventions]
+    if not spans:
+        return None
+    return min(s for s, _ in spans), max(e for _, e in spans)
+
+
 def appraise(base: RunSummary, run: RunSummary, baseline: Scenario,
              scenario: Scenario) -> dict[str, float]:
     """The Green Book outcomes of one replicate of ``scenario`` against ``baseline``."""

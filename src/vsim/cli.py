@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 
 import vsim
+from vsim.cli_budget import budget
 from vsim.cli_check import validate, warn_delivery
 from vsim.cli_data import area, calibrate, data_app
 from vsim.cli_inputs import SEED_MAX, burn_in_for, check_target, flag, scenario_with_changes
@@ -46,6 +47,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 app.add_typer(data_app, name="data")
 app.command("area")(area)
 app.command("calibrate")(calibrate)
+app.command("budget")(budget)
 app.command("ui")(ui)
 app.command("validate")(validate)
 
@@ -207,14 +209,12 @@ def compare_(
         "draw, so intervals include parameter uncertainty.")] = None,
     seeds_per_draw: Annotated[int, typer.Option(
         "--seeds-per-draw", help="Seeds per posterior draw (to split the variance).")] = 2,
-    grant_cliff: Annotated[bool, typer.Option(
-        "--grant-cliff/--no-grant-cliff", help="Also run each portfolio whose funding ends "
-        "inside the horizon sustained to the end, and compare the two.")] = True,
+    grant_cliff: Annotated[bool, typer.Option("--grant-cliff/--no-grant-cliff", help=(
+        "Also run each portfolio whose funding ends inside the horizon sustained."))] = True,
 ) -> None:
     """Compare scenarios with a baseline on common random numbers, over replicates.
 
-    Writes the comparison, summary and timeseries tables and two plots to --out.
-    Given one file alone, compares its portfolio with doing nothing.
+    Writes tables, appraisal and plots to --out; one file alone: against doing nothing.
     """
     alone = not scenarios
     compared = [baseline] if alone else list(scenarios)  # the files of the compared scenarios
@@ -225,9 +225,8 @@ def compare_(
     try:
         root = _root_seed(base, replicates, jobs, seed)
         _check_comparable(base, others, compared, baseline)
-        name = f"compare-{base.name}"
-        target = out_dir or Path("results") / name
-        note = check_target(target, explicit=out_dir is not None, name=name, results=True)
+        target = out_dir or Path("results") / f"compare-{base.name}"
+        note = check_target(target, out_dir is not None, f"compare-{base.name}", results=True)
         draws = posterior and _posterior_for(posterior, seeds_per_draw, replicates, loaded)
     except ScenarioError as exc:
         fail(exc)

@@ -70,6 +70,7 @@ from vsim.appraisal import (
     appraise,
     crime_price_factor,
     evidence_table,
+    funding_window,
     programme_price_factor,
     value_grid,
 )
@@ -117,6 +118,12 @@ class Comparison:
     meta: dict = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # posterior projections
 
+    def planned(self) -> list[Scenario]:
+        """The compared scenarios as given (without the sustained arms of a grant cliff)."""
+        sustained = set(self.meta.get("sustained", ()))
+        return [sc for label, sc in zip(self.labels[1:], self.scenarios, strict=True)
+                if label not in sustained]
+
     def value(self, scenario: str, outcome: str, column: str = "mean") -> float:
         """One cell of the summary, e.g. ``value("mentoring", "incidents_averted")``."""
         row = self.summary[(self.summary["scenario"] == scenario)
@@ -145,11 +152,15 @@ class Comparison:
             plots.incidents_over_time(self.timeseries, self.labels,
                                       tmp / "incidents_over_time.png",
                                       title=f"Incidents per month, {len(self.seeds)} "
-                                            f"replicates (mean and 95% interval)")
+                                            f"replicates (mean and 95% interval)",
+                                      funding=funding_window(self.planned()))
             plots.cost_effectiveness(self.summary, self.labels[1:],
                                      tmp / "cost_effectiveness.png",
                                      break_even=self.meta.get("crime_cost_per_incident"),
-                                     baseline=self.labels[0])
+                                     baseline=self.labels[0], replicates=self.replicates)
+            plots.acceptability_curve(self.tables["acceptability"], self.labels[1:],
+                                      tmp / "acceptability.png",
+                                      self.meta.get("crime_cost_per_incident"))
             folder = tmp / "scenarios"
             folder.mkdir()
             for label, sc in zip(self.labels, [self.baseline, *self.scenarios], strict=True):
@@ -164,12 +175,18 @@ class Comparison:
                 "versions": {**versions(), "joblib": version("joblib"),
                              "matplotlib": version("matplotlib")},
                 "confidence": CONFIDENCE,
+                "sustained": self.meta.get("sustained", []),
                 **({"posterior": self.meta["posterior"],
                     "seeds_per_draw": self.meta["seeds_per_draw"],
                     "posterior_draw_of_replicate": self.meta["draws"]}
                    if "posterior" in self.meta else {}),
                 "tables": list(tables),
-                "plots": ["incidents_over_time.png", "cost_effectiveness.png"],
+                "plots": ["incidents_over_time.png", "cost_effectiveness.png",
+                          "acceptability.png"],
+                "appraisal": {"price_year": self.meta.get("price_year"),
+                              "discount_rate": self.meta.get("discount_rate"),
+                              "crime_cost_per_incident": self.meta.get(
+                                  "crime_cost_per_incident")},
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                                encoding="utf-8")
@@ -241,21 +258,34 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
     labels = list(labels)
     if len(labels) != len(all_scenarios) or len(set(labels)) != len(labels):
         raise ValueError(f"labels {labels}: need {len(all_scenarios)} distinct labels")
-    cliffs = []  # (index of the scenario whose funding ends, index of it sustained)
-    if grant_cliff:
-        for k, sc in enumerate(list(scenarios), start=1):
-            if has_cliff(sc):
-                scenarios.append(sustained(sc))
-                labels.append(unique_labels([*labels, f"{labels[k]} sustained"])[-1])
-                cliffs.append((k, len(scenarios)))
-        all_scenarios = [baseline, *scenarios]
+    cliffs = _add_sustained(scenarios, labels) if grant_cliff else []
+    all_scenarios = [baseline, *scenarios]
     root = int(baseline.seed if seed is None else seed)
     seeds = [root + r for r in range(replicates)]
     changes, draws = ([{}] * replicates, None)
     if posterior is not None:
         changes, draws = per_replicate(posterior, replicates, seeds_per_draw, root)
     arms = [[with_changes(sc, c) if c else sc for sc in all_scenarios] for c in changes]
-    n_runs = len(seeds) * len(all_scenarios)
+    runs = _run_all(arms, seeds, jobs, progress)
+    result = assemble(baseline, scenarios, labels, seeds, runs)
+    if cliffs:
+        result.meta["sustained"] = [labels[j] for _, j in cliffs]
+        result.tables["grant_cliff"] = pd.concat([grant_cliff_table(
+            labels[k], [runs[(0, s)] for s in seeds], [runs[(k, s)] for s in seeds],
+            [runs[(j, s)] for s in seeds], baseline, scenarios[k - 1], root)
+            for k, j in cliffs], ignore_index=True)
+    if posterior is not None:
+        result.tables["posterior_variance"] = variance_split(result.replicates, draws)
+        result.tables["probability_best"] = probability_best(result.replicates, labels)
+        result.meta.update({"posterior": posterior.source, "seeds_per_draw": seeds_per_draw,
+                            "draws": draws})
+    return result
+
+
+def _run_all(arms: list[list[Scenario]], seeds: list[int], jobs: int | None,
+             progress: Callable[[int, int], None] | None) -> dict[tuple[int, int], RunSummary]:
+    """Every arm on its seed, in parallel: runs by (scenario index, seed)."""
+    n_runs = len(seeds) * len(arms[0])
     n_jobs = _n_jobs(jobs, len(seeds))
     runs: dict[tuple[int, int], RunSummary] = {}
     if progress is not None:
@@ -271,19 +301,18 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, 
             runs[(k, s)] = summary
         if progress is not None:
             progress(len(runs), n_runs)
-    result = assemble(baseline, scenarios, labels, seeds, runs)
-    if cliffs:
-        base_runs = [runs[(0, s)] for s in seeds]
-        result.tables["grant_cliff"] = pd.concat([grant_cliff_table(
-            labels[k], base_runs, [runs[(k, s)] for s in seeds],
-            [runs[(j, s)] for s in seeds], baseline, scenarios[k - 1], root)
-            for k, j in cliffs], ignore_index=True)
-    if posterior is not None:
-        result.tables["posterior_variance"] = variance_split(result.replicates, draws)
-        result.tables["probability_best"] = probability_best(result.replicates, labels)
-        result.meta.update({"posterior": posterior.source, "seeds_per_draw": seeds_per_draw,
-                            "draws": draws})
-    return result
+    return runs
+
+
+def _add_sustained(scenarios: list[Scenario], labels: list[str]) -> list[tuple[int, int]]:
+    """Append each scenario whose funding ends, sustained; (its index, the sustained one's)."""
+    cliffs = []
+    for k, sc in enumerate(list(scenarios), start=1):
+        if has_cliff(sc):
+            scenarios.append(sustained(sc))
+            labels.append(unique_labels([*labels, f"{labels[k]} sustained"])[-1])
+            cliffs.append((k, len(scenarios)))
+    return cliffs
 
 
 def _n_jobs(jobs: int | None, n_tasks: int) -> int:

@@ -147,6 +147,15 @@ def simulate(scenario: Scenario, seed: int, burn_in: BurnIn | None = None) -> Ru
     return tracker.summary
 
 
+def baseline_with_burn_in(scenario: Scenario, seed: int) -> tuple[BurnIn, RunSummary]:
+    """Run ``scenario`` on ``seed``, keeping its burn-in for runs that share it."""
+    tracker = ComparisonTracker(scenario.crime_costs, seed)
+    model = ViolenceModel(scenario, seed=seed, tables=False, observers=[tracker])
+    burn_in = burn_in_of(model)
+    model.run()
+    return burn_in, tracker.summary
+
+
 def simulate_replicate(scenarios: Sequence[Scenario], seed: int) -> list[RunSummary]:
     """Run every scenario on one seed (joblib's unit of work), sharing the first's burn-in.
 
