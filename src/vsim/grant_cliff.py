@@ -117,6 +117,7 @@ def grant_cliff_table(label: str, base_runs: list[RunSummary], ending: list[RunS
                  *_persistence(base_runs, ending, cliff, time.step_days, seed)))
     table = pd.DataFrame(rows, columns=["scenario", "measure", "description", "mean",
                                         "ci_low", "ci_high", "n"])
+    table["funding_end"] = max(iv.end for iv in scenario.interventions).isoformat()
     table["cliff_date"] = (time.start + pd.Timedelta(days=cliff * time.step_days)).isoformat()
     return table
 

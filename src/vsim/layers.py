@@ -38,7 +38,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                       "vsim.teaching", "vsim.compare", "vsim.compare_runs",
                       "vsim.appraisal", "vsim.grant_cliff",
                       "vsim.budget_search", "vsim.sweep", "vsim.isolation",
-                      "vsim.analysis", "vsim.report_html", "vsim.report_sweep", "vsim.report",
+                      "vsim.analysis", "vsim.report_html", "vsim.report_sweep",
+                      "vsim.report_brief", "vsim.report",
                       "vsim.testing", "vsim.calibration")),
     ("interface", ("vsim.cli", "vsim.__main__", "vsim")),
 )

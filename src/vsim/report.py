@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from vsim.loading import ScenarioError
+from vsim.report_brief import budget_brief, compare_brief
 from vsim.report_html import embed_png, find_table, html_table
 from vsim.report_sweep import sweep_sections
 from vsim.results import write_atomic
@@ -27,7 +28,13 @@ h1{font-size:1.6em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-to
 table{border-collapse:collapse;font-size:.85em;margin:.6em 0}
 th,td{border:1px solid #d8dde6;padding:.25em .5em;text-align:right}
 th{background:#eef2f7}td:first-child,th:first-child{text-align:left}
-img{max-width:100%;border:1px solid #e3e7ee;margin:.4em 0}
+img{max-width:100%;height:auto;border:1px solid #e3e7ee;margin:.4em 0}
+.wide{overflow-x:auto;max-width:100%}
+figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.2em}
+.brief{background:#f4f7fb;border:1px solid #d8e0ea;border-radius:6px;padding:.4em 1.2em}
+.headline{font-size:1.12em}
+table.key td{text-align:right}table.key td:first-child{text-align:left}
+details{margin:.4em 0}
 pre{background:#f5f7fa;padding:.8em;overflow:auto;font-size:.8em}
 .note{color:#5a6675}
 """
@@ -37,6 +44,8 @@ def kind_of(folder: Path) -> str:
     """'sweep', 'compare' or 'run', from the files the folder holds."""
     if (folder / "sweep.json").exists():
         return "sweep"
+    if _manifest_kind(folder) == "budget":
+        return "budget"
     if (folder / "fit.json").exists() and (folder / "posterior.parquet").exists():
         return "calibration"
     if any(folder.glob("summary.*")) and any(folder.glob("comparison.*")):
@@ -52,6 +61,13 @@ def kind_of(folder: Path) -> str:
         "not a vsim output folder: expected the results of vsim run (manifest.json, steps), "
         "vsim compare (summary, comparison), vsim sweep (sweep.json) or vsim calibrate "
         "(fit.json, posterior.parquet)"])
+
+
+def _manifest_kind(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _run_figures(folder: Path) -> list[str]:
@@ -98,6 +114,8 @@ def build_report(folder: Path) -> str:
         parts += _compare_sections(folder)
     elif kind == "calibration":
         parts += _calibration_sections(folder)
+    elif kind == "budget":
+        parts += _budget_sections(folder)
     else:
         parts += sweep_sections(folder)
     return "\n".join(parts)
@@ -129,13 +147,20 @@ def _residents(scenario_text: str) -> int:
 
 
 def _compare_sections(folder: Path) -> list[str]:
-    parts = []
+    """The brief, then the technical tables: every outcome, appraisal, provenance."""
+    parts = compare_brief(folder) + ["<h2>Technical tables</h2>"]
     summary = find_table("summary", folder)
     if summary is not None:
-        parts += ["<h2>Comparison against the baseline (95% intervals over replicates)</h2>",
-                  html_table(summary)]
-    for png in sorted(folder.glob("*.png")):
-        parts += [f"<h2>{html.escape(png.stem.replace('_', ' '))}</h2>", embed_png(png)]
+        parts.append("<div class='wide'>" + html_table(
+            summary, "Every outcome against the baseline (95% intervals over replicates)",
+            max_rows=len(summary)) + "</div>")
+    for name, caption in (("grant_cliff", "The grant cliff: after the funding ends"),
+                          ("evidence_strength", "Evidence behind each intervention's effect"),
+                          ("probability_best", "Probability each scenario is best"),
+                          ("posterior_variance", "Variance from parameters and from chance")):
+        table = find_table(name, folder)
+        if table is not None and len(table):
+            parts.append("<div class='wide'>" + html_table(table, caption) + "</div>")
     for name in ("manifest.json", "compare.json"):
         if (folder / name).exists():
             parts += ["<h2>Provenance</h2>",
@@ -143,6 +168,20 @@ def _compare_sections(folder: Path) -> list[str]:
     for toml in sorted(folder.glob("*.toml")):
         parts += [f"<h2>{html.escape(toml.name)}</h2>",
                   f"<pre>{html.escape(toml.read_text(encoding='utf-8'))}</pre>"]
+    return parts
+
+
+def _budget_sections(folder: Path) -> list[str]:
+    """The brief of a budget search, then every allocation tried and the provenance."""
+    parts = budget_brief(folder) + ["<h2>Technical tables</h2>"]
+    trials = find_table("trials", folder)
+    if trials is not None:
+        parts.append("<div class='wide'>" + html_table(
+            trials.sort_values("cost_per_year"), "Every allocation tried") + "</div>")
+    for name in ("manifest.json", "chosen.toml", "scenario.toml"):
+        if (folder / name).exists():
+            parts += [f"<h2>{name}</h2>",
+                      f"<pre>{html.escape((folder / name).read_text(encoding='utf-8'))}</pre>"]
     return parts
 
 

@@ -30,11 +30,11 @@ def find_table(name: str, folder: Path) -> pd.DataFrame | None:
     return None
 
 
-def html_table(df: pd.DataFrame, caption: str = "") -> str:
-    """A table as HTML (its first MAX_ROWS rows), with an optional caption."""
-    shown = df.head(MAX_ROWS)
-    more = (f"<p class='note'>first {MAX_ROWS} of {len(df):,} rows</p>"
-            if len(df) > MAX_ROWS else "")
+def html_table(df: pd.DataFrame, caption: str = "", max_rows: int = MAX_ROWS) -> str:
+    """A table as HTML (its first ``max_rows`` rows), with an optional caption."""
+    shown = df.head(max_rows)
+    more = (f"<p class='note'>first {max_rows} of {len(df):,} rows</p>"
+            if len(df) > max_rows else "")
     cap = f"<h3>{html.escape(caption)}</h3>" if caption else ""
     return cap + shown.to_html(index=False, float_format=lambda v: f"{v:,.3g}",
                                border=0, na_rep="") + more
