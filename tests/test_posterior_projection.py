@@ -50,6 +50,14 @@ def test_each_replicate_runs_both_arms_on_one_draw(posterior_dir):
     assert row["between_draws"] >= 0 and row["within_draws"] > 0
     best = result.tables["probability_best"]
     assert best["probability_best"].sum() == pytest.approx(1.0)
+    # the acceptability curve is over the replicates, i.e. over the posterior draws run
+    curve = result.tables["acceptability"]
+    assert set(curve["n"]) == {6}
+    effect = result.paired("mentoring", "discounted_incidents_averted")
+    cost = result.paired("mentoring", "pv_incremental_cost")
+    top = curve.iloc[-1]
+    assert top["probability_worth_it"] == pytest.approx(
+        np.mean(top["value_per_incident"] * effect - cost > 0))
 
 
 def test_probability_best_shares_ties():

@@ -27,6 +27,13 @@ TABLE_ROWS = (
     ("cost per incident averted (£)", "cost_per_incident_averted", "money"),
     ("net benefit (£)", "net_benefit", "money"),
     ("benefit-cost ratio", "benefit_cost_ratio", "ratio"),
+    ("Green Book (discounted, one price year):", None, None),
+    ("  cost vs baseline, present value (£)", "pv_incremental_cost", "money"),
+    ("  crime cost averted, present value (£)", "pv_crime_cost_averted", "money"),
+    ("  net present value (£)", "npv", "money"),
+    ("  £ of crime cost avoided per £1 spent", "pv_benefit_cost_ratio", "ratio"),
+    ("  cost per incident averted (£)", "pv_cost_per_incident_averted", "money"),
+    ("  share of benefit after funding ends", "benefit_after_funding_share", "share"),
     ("enrolled", "enrolled", "count"),
     ("completed", "completed", "count"),
     ("waiting at end", "waiting_end", "count"),
@@ -41,6 +48,8 @@ def format_number(value: float, kind: str) -> str:
         return "∞" if value > 0 else "−∞"
     if kind == "pct":
         return f"{value:.1f}%"
+    if kind == "share":
+        return f"{100 * value:.0f}%"
     if kind == "ratio":
         return f"{value:.2f}"
     if kind == "decimal":
@@ -60,8 +69,9 @@ def format_cell(mean: float, lo: float, hi: float, kind: str) -> str:
     return f"{text} [{format_number(lo, kind).rstrip('%')}, {format_number(hi, kind)}]"
 
 
-for _label, _key, _kind in TABLE_ROWS:  # every row names a declared outcome
-    comparison_outcome(_key)
+for _label, _key, _kind in TABLE_ROWS:  # every row names a declared outcome (or is a heading)
+    if _key is not None:
+        comparison_outcome(_key)
 
 
 def table_cells(comparison) -> list[tuple[str, list[str]]]:
@@ -69,6 +79,9 @@ def table_cells(comparison) -> list[tuple[str, list[str]]]:
     summary = comparison.summary.set_index(["scenario", "outcome"])
     rows = []
     for label, key, kind in TABLE_ROWS:
+        if key is None:
+            rows.append((label, [""] * (len(comparison.labels) - 1)))
+            continue
         cells = []
         for scenario in comparison.labels[1:]:
             try:

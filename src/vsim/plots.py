@@ -203,10 +203,17 @@ def acceptability_curve(curve: pd.DataFrame, labels: list[str], path: Path,
                    label=f"cost of crime per incident (£{crime_cost_per_incident:,.0f})")
     ax.axhline(0.5, color="grey", lw=0.6)
     ax.set_ylim(-0.02, 1.02)
+    return _finish_money_axis(fig, ax, path, "value of one incident averted",
+                              "probability worth it", "Cost-effectiveness acceptability curve")
+
+
+def _finish_money_axis(fig: Figure, ax, path: Path, xlabel: str, ylabel: str,
+                       title: str) -> Path:
+    """Pounds on the x axis, labels, grid and legend; save the figure."""
     ax.xaxis.set_major_formatter(POUNDS)
-    ax.set_xlabel("value of one incident averted")
-    ax.set_ylabel("probability worth it")
-    ax.set_title("Cost-effectiveness acceptability curve")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
     fig.savefig(path, format="png")
@@ -228,11 +235,5 @@ def frontier(trials: pd.DataFrame, front: pd.DataFrame, path: Path, per_year: fl
         ax.scatter([chosen["cost_per_year"]], [chosen["incidents_averted"]], s=110,
                    facecolors="none", edgecolors="C3", lw=2, label="chosen", zorder=5)
     ax.axvline(per_year, color="black", ls=":", lw=1, label=f"budget £{per_year:,.0f} a year")
-    ax.xaxis.set_major_formatter(POUNDS)
-    ax.set_xlabel("planned cost a year")
-    ax.set_ylabel("incidents averted over the horizon")
-    ax.set_title("What the budget buys")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
-    fig.savefig(path, format="png")
-    return path
+    return _finish_money_axis(fig, ax, path, "planned cost a year",
+                              "incidents averted over the horizon", "What the budget buys")

@@ -48,7 +48,8 @@ def money(value: float, digits: int | None = None) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     shown = significant(value, digits) if digits else value
-    text = f"£{abs(shown):,.2f}" if abs(shown) < 10 else f"£{abs(shown):,.0f}"
+    # pence only for small sums (a benefit per £1: £3.44)
+    text = f"£{abs(shown):,.2f}" if 0 < abs(shown) < 10 else f"£{abs(shown):,.0f}"
     return f"−{text}" if shown < 0 else text
 
 
@@ -124,11 +125,11 @@ def headline(fig: Figures, years: float) -> str:
     return text + "."
 
 
-def evidence_note(evidence: pd.DataFrame | None, scenario: str) -> str:
+def evidence_note(strengths: pd.DataFrame | None, scenario: str) -> str:
     """Which of the portfolio's effects rest on weak evidence, in words ('' if none)."""
-    if evidence is None or evidence.empty:
+    if strengths is None or strengths.empty:
         return ""
-    rows = evidence[(evidence["scenario"] == scenario) & evidence["weak"].astype(bool)]
+    rows = strengths[(strengths["scenario"] == scenario) & strengths["weak"].astype(bool)]
     if rows.empty:
         return ""
     by_rating: dict[str, list[str]] = {}
@@ -210,7 +211,9 @@ def compare_brief(folder: Path) -> list[str]:
                  f"{html.escape(str(appraisal.get('price_year', '')))} prices; costs and "
                  f"benefits discounted at {100 * float(appraisal.get('discount_rate', 0)):.1f}% "
                  "a year (HM Treasury Green Book); crime costs are the Home Office unit costs "
-                 "of crime moved to that price year with the GDP deflator.</p></section>")
+                 "of crime moved to that price year with the GDP deflator. Only what happens "
+                 "inside the horizon is counted: an effect that outlasts it is worth more than "
+                 "shown.</p></section>")
     for name, caption in CHARTS:
         if (folder / name).exists():
             parts += [f"<figure><figcaption>{html.escape(caption)}</figcaption>"
