@@ -120,7 +120,7 @@ def test_broken_checkpoints_say_what_is_wrong(saved, tmp_path):
 
 def test_a_comparison_shares_each_replicates_burn_in(monkeypatch):
     """A comparison runs one burn-in per seed; the results are those of separate runs."""
-    import vsim.compare as cmp
+    import vsim.compare_runs as cmp  # where one run of a comparison lives
 
     base = world()
     arms = [base, with_portfolio(base), with_changes(base, {"contagion.beta": 0.0011})]
@@ -136,6 +136,8 @@ def test_a_comparison_shares_each_replicates_burn_in(monkeypatch):
         assert a.totals == b.totals
         assert np.array_equal(a.incidents_by_step, b.incidents_by_step)
         assert np.array_equal(a.participants, b.participants)
+        assert np.array_equal(a.crime_cost_by_step, b.crime_cost_by_step)
+        assert np.array_equal(a.programme_cost_by_step, b.programme_cost_by_step)
 
 
 def test_command_line_burn_in_then_runs_from_it(tmp_path):
