@@ -82,6 +82,9 @@ def test_the_brief_uses_words_and_pounds_not_names_and_exponents(folder):
     assert re.search(r"£\d{1,3}(,\d{3})+", text)  # pounds with separators
     report = build_report(folder)
     assert report.index("In brief") < report.index("Technical tables")
+    # the technical tables too: money with separators, never in scientific notation
+    tables = re.sub(r"<img[^>]*>", "", report[report.index("Technical tables"):])
+    assert not re.search(r"\d\.?\d*e\+\d", tables)
 
 
 def test_charts_show_complete_months_only():
@@ -149,3 +152,20 @@ def test_the_report_fits_a_laptop_screen_in_chromium(folder, tmp_path, width):
     assert layout["outside"] == []
     assert len(layout["images"]) >= 3
     assert all(ok and 0 < w <= layout["view"] for ok, w in layout["images"])
+
+
+def test_vsim_compare_prints_weak_evidence_and_the_grant_cliff(tmp_path):
+    text = (open("scenarios/quick.toml", encoding="utf-8").read()
+            + '\n[[interventions]]\ntype = "civil_injunction"\nend = 2019-12-31\n')
+    scenario = tmp_path / "injunction.toml"
+    scenario.write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "vsim", "compare", str(scenario), "-n", "2",
+                           "-j", "1", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    out = " ".join(done.stdout.split())
+    assert "Weak evidence — the effect of civil_injunction: assumption" in out
+    assert "The funding ends on 31 December 2019" in out
+    assert "net present value (£)" in out and "share of benefit after funding ends" in out
+    summary = pd.read_parquet(tmp_path / "out" / "summary.parquet")
+    assert "quick sustained" in set(summary["scenario"])

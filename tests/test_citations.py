@@ -220,6 +220,7 @@ def test_the_table_holds_every_section_of_the_original_evidence_and_the_rest():
     assert {"Population and setting", "Prevalence of risk factors", "Violence: rates and age",
             "Justice system", "Exploitation and county lines", "Contagion and networks",
             "Interventions: effects and costs", "Appraisal", "Calibration targets",
+            "Fear of violence",
             "Not found (or seen only as [I])", "Other published sources",
             "LGA case studies (the seed document)", "Assumptions"} == sections
     assert "Bellis et al. 2014" in evidence.row("aces-any").source

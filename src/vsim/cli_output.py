@@ -6,7 +6,9 @@ Errors go to stderr, one line per problem; results and tables go to stdout.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,10 +86,13 @@ class DelayedProgress:
         self.bar = None
         self.task = None
         self.done, self.total = 0, 0  # kept shown or not, to say where an interruption fell
+        self.interrupted = False      # Ctrl-C was pressed (set by timed's signal handler)
 
     def __call__(self, done: int, total: int) -> None:
         """Show that ``done`` of ``total`` are done, once the run has taken long enough."""
         self.done, self.total = done, total
+        if self.interrupted:  # a Ctrl-C that numba's compiler swallowed: stop here
+            raise KeyboardInterrupt
         if not self.enabled:
             return
         if self.bar is None:
@@ -133,6 +138,7 @@ def timed(progress: DelayedProgress, work: Callable[[DelayedProgress], T]) -> tu
     from vsim.compiled import compiling_notice
 
     started = time.perf_counter()
+    previous = _catch_interrupt(progress)
     try:
         with compiling_notice(lambda: err.print(
                 "compiling vsim's kernels: the first run on this machine takes about 20 s "
@@ -141,12 +147,31 @@ def timed(progress: DelayedProgress, work: Callable[[DelayedProgress], T]) -> tu
     except KeyboardInterrupt:
         progress.close()
         where = (f" after {progress.done:,} of {progress.total:,} {progress.unit}"
-                 if progress.total else "")
+                 if progress.total else f" while setting up, before any {progress.unit}")
         err.print(f"interrupted{where}: nothing was written", highlight=False)
         raise typer.Exit(130) from None
     finally:
         progress.close()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return result, time.perf_counter() - started
+
+
+def _catch_interrupt(progress: DelayedProgress):
+    """Remember a Ctrl-C on ``progress`` as well as raising it; returns the old handler.
+
+    Pressed while numba compiles the kernels (a first run), the KeyboardInterrupt can be
+    lost inside the compiler and the run would go on to write its results; the progress
+    callback raises it again at the next step.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        progress.interrupted = True
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, interrupt)
 
 
 def print_summary(results, elapsed: float) -> None:
@@ -180,6 +205,14 @@ def print_comparison(result, elapsed: float) -> None:
     n_runs = len(seeds) * len(result.labels)
     out.print(f"baseline: {result.meta['baseline_incidents_mean']:,.1f} incidents on average; "
               f"{n_runs} runs in {elapsed:.1f} s", highlight=False)
+    # deferred: pandas via the brief's helpers, only once a comparison has run
+    from vsim.report_brief import cliff_paragraph, evidence_note
+
+    for label in result.labels[1:]:
+        for note in (evidence_note(result.tables.get("evidence_strength"), label),
+                     cliff_paragraph(result.tables.get("grant_cliff"), label)):
+            if note:
+                out.print(f"{escape(label)}: {escape(note)}", highlight=False, soft_wrap=True)
     if "probability_best" in result.tables:
         best = result.tables["probability_best"]
         out.print("over the posterior: probability each option averts the most incidents: "

@@ -36,8 +36,15 @@ def html_table(df: pd.DataFrame, caption: str = "", max_rows: int = MAX_ROWS) ->
     more = (f"<p class='note'>first {max_rows} of {len(df):,} rows</p>"
             if len(df) > max_rows else "")
     cap = f"<h3>{html.escape(caption)}</h3>" if caption else ""
-    return cap + shown.to_html(index=False, float_format=lambda v: f"{v:,.3g}",
-                               border=0, na_rep="") + more
+    return cap + shown.to_html(index=False, float_format=_table_number, border=0,
+                               na_rep="") + more
+
+
+def _table_number(value: float) -> str:
+    """Numbers in a report table: whole with separators from 1,000 (never 7.49e+05)."""
+    if not math.isfinite(value):
+        return "∞" if value > 0 else ("−∞" if value < 0 else "")
+    return f"{value:,.0f}" if abs(value) >= 1_000 else f"{value:,.3g}"
 
 
 def embed_png(path_or_fig) -> str:
