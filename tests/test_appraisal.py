@@ -229,3 +229,40 @@ def test_every_intervention_family_has_a_rated_effect():
     for spec_class in get_args(annotated):
         strength = evidence_strength(spec_class())
         assert strength.rows, f"{spec_class.__name__}: its effect cites no evidence row"
+
+
+def test_a_re_saved_scenario_keeps_its_effects_rating(tmp_path):
+    """Saving writes every field out; an effect left at its family's value is still rated."""
+    from vsim.loading import scenario_to_toml
+
+    sc = vsim.with_changes(vsim.load_scenario("scenarios/borough.toml"), {"interventions": [
+        {"type": "referral_pathway"}, {"type": "trusted_relationships", "exploited": "yes"}]})
+    path = tmp_path / "saved.toml"
+    path.write_text(scenario_to_toml(sc), encoding="utf-8")
+    again = vsim.load_scenario(path)
+    for before, after in zip(sc.interventions, again.interventions, strict=True):
+        assert evidence_strength(after) == evidence_strength(before)
+    assert evidence_strength(again.interventions[0]).rating == (
+        "assumption informed by published evidence")
+
+
+def test_a_comparison_refuses_arms_valued_differently():
+    from vsim.compare import comparability_problems
+
+    base = quick()
+    other = quick(**{"appraisal.price_year": "2015/16"})
+    problems = comparability_problems(base, other)
+    assert len(problems) == 1 and "appraisal.price_year = '2015/16'" in problems[0]
+    assert comparability_problems(base, quick(**{"crime_costs.robbery": 1.0})) == []
+
+
+def test_funding_that_ends_in_the_last_unrecorded_days_has_no_cliff():
+    sc = quick(interventions=[{"type": "mentoring"}])
+    last_recorded = sc.time.start + dt.timedelta(days=sc.time.n_steps * sc.time.step_days - 1)
+    assert last_recorded < sc.time.end_date  # two years of weeks leave a day or two over
+    ends_late = quick(interventions=[{"type": "mentoring",
+                                      "end": last_recorded + dt.timedelta(days=1)}])
+    assert funding_end_step(ends_late) is None
+    ends_before = quick(interventions=[{"type": "mentoring",
+                                        "end": last_recorded - dt.timedelta(days=7)}])
+    assert funding_end_step(ends_before) == sc.time.n_steps - 1

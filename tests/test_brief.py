@@ -6,6 +6,7 @@ laptop screen in a real browser.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -161,7 +162,8 @@ def test_vsim_compare_prints_weak_evidence_and_the_grant_cliff(tmp_path):
     scenario.write_text(text, encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "vsim", "compare", str(scenario), "-n", "2",
                            "-j", "1", "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "COLUMNS": "250"})  # no wrapped labels
     assert done.returncode == 0, done.stderr
     out = " ".join(done.stdout.split())
     assert "Weak evidence — the effect of civil_injunction: assumption" in out
@@ -169,3 +171,32 @@ def test_vsim_compare_prints_weak_evidence_and_the_grant_cliff(tmp_path):
     assert "net present value (£)" in out and "share of benefit after funding ends" in out
     summary = pd.read_parquet(tmp_path / "out" / "summary.parquet")
     assert "quick sustained" in set(summary["scenario"])
+
+
+def test_the_headline_does_not_say_fewer_when_there_are_more():
+    from vsim.report_brief import headline
+
+    def summary(rows):
+        return pd.DataFrame([{"scenario": "p", "outcome": o, "mean": m, "ci_low": lo,
+                              "ci_high": hi} for o, m, lo, hi in rows])
+
+    worse = Figures(summary([("incidents_reduction_pct", -2.0, -3.1, -1.1),
+                             ("incidents_averted", -20.0, -31.0, -11.0),
+                             ("pv_incremental_cost", 50_000.0, 49_000.0, 51_000.0),
+                             ("pv_cost_per_incident_averted", -2_500.0, -4_000.0, -1_500.0),
+                             ("pv_benefit_cost_ratio", -0.4, -0.6, -0.2)]), "p")
+    text = headline(worse, 2.0)
+    assert text.startswith("2.0% more violent incidents [1.1, 3.1] over two years")
+    assert "per incident averted" not in text and "for every £1" not in text
+    cheaper = Figures(summary([("incidents_reduction_pct", 1.0, 0.5, 1.5),
+                               ("incidents_averted", 10.0, 5.0, 15.0),
+                               ("pv_incremental_cost", -30_000.0, -31_000.0, -29_000.0)]), "p")
+    assert "it costs £30,000 less than the baseline" in headline(cheaper, 2.0)
+
+
+def test_csv_tables_keep_labels_as_text(tmp_path):
+    from vsim.report_html import read_table_file
+
+    pd.DataFrame({"scenario": ["2024"], "outcome": ["npv"], "mean": [1.0]}).to_csv(
+        tmp_path / "summary.csv", index=False)
+    assert read_table_file(tmp_path / "summary.csv")["scenario"].tolist() == ["2024"]

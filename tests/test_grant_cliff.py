@@ -82,3 +82,13 @@ def test_no_cliff_no_sustained_arm():
     base = vsim.with_changes(sc, {"interventions": [], "name": "base"})
     result = compare(base, [sc], replicates=2, jobs=1, grant_cliff=True)
     assert result.labels == ["base", "mentoring"] and "grant_cliff" not in result.tables
+
+
+def test_weeks_to_half_counts_weeks_whatever_the_step():
+    """Fortnightly steps: the 13-week window is 6 steps, the funded year 26.
+
+    10 a step for 26 steps, then 4: the mean of 6 steps first falls to 5 with 5 of them after
+    the cliff, (5 × 4 + 10) / 6 = 5, i.e. 4 steps = 8 weeks after it.
+    """
+    curve = np.r_[np.full(26, 10.0), np.full(30, 4.0)]
+    assert weeks_to_half(curve, 26, 14) == 8.0

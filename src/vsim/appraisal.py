@@ -62,14 +62,16 @@ def programme_price_factor(scenario: Scenario) -> float:
 def funding_end_step(scenario: Scenario) -> int | None:
     """First recorded step after the portfolio's last funding ends; None if funded throughout.
 
-    None too when there are no interventions, or one of them has no end inside the horizon.
+    None too when there are no interventions, one of them has no end inside the horizon, or
+    the funding ends in the horizon's last, unrecorded days.
     """
     time = scenario.time
     ends = [iv.end for iv in scenario.interventions]
     if not ends or any(end is None or end >= time.end_date for end in ends):
         return None
     days = (max(ends) - time.start).days + 1   # the day after the last funded day
-    return max(0, min(time.n_steps, math.ceil(days / time.step_days)))
+    cliff = max(0, math.ceil(days / time.step_days))
+    return cliff if cliff < time.n_steps else None  # a cliff after the last recorded step
 
 
 def funding_window(scenarios: list[Scenario]) -> tuple | None:
@@ -156,7 +158,10 @@ def evidence_strength(spec) -> EvidenceStrength:
     estimate; [S] and [A] rows — an assumption informed by published evidence; only [A] or
     [I] rows — an assumption; effects set in the scenario file are the user's, not rated.
     """
-    if spec.model_fields_set & set(spec.effect_fields):
+    # the family's own effect for these settings (a re-saved file writes every field out,
+    # so being written is not being changed)
+    reference = type(spec).model_validate(spec.model_dump(exclude=set(spec.effect_fields)))
+    if any(getattr(spec, f) != getattr(reference, f) for f in spec.effect_fields):
         return EvidenceStrength("set by the scenario (not rated)", False, ())
     fields = type(spec).model_fields
     ids = tuple(dict.fromkeys(i for name in spec.effect_fields

@@ -5,10 +5,13 @@ caseload, so staff sets how many it reaches) and, when the funding lasts less th
 its **start** (by quarter). An allocation costs what :func:`vsim.budget.planned_cost_per_year`
 says a year; one over the budget is infeasible and never simulated. Optuna's multi-objective
 TPE sampler (Ozaki et al. 2020; as in ``vsim calibrate --method optimize``) searches for
-allocations that cost little and avert much, so its trials trace the **efficient frontier**:
-the allocations no other beats on both cost and incidents averted. Every allocation is run on
+allocations that cost little and achieve much — avert the most incidents, or, with the NPV
+objective, have the highest mean net present value — so its trials trace the **efficient
+frontier**: the allocations no other beats on both cost and incidents averted (the frontier
+is always drawn in incidents, whatever the objective). Every allocation is run on
 the same seeds as the baseline (common random numbers, each run starting from the baseline's
-saved burn-in), so allocations differ by what they do, not by luck; the chosen one is the
+saved burn-in, unless one of its services starts before ``time.start``), so allocations
+differ by what they do, not by luck; the chosen one is the
 best by the objective (incidents averted, or net present value) among those within budget.
 
 :func:`search` takes any evaluator, so the search itself is tested on a problem with a known
@@ -31,6 +34,7 @@ from joblib import Parallel, delayed
 
 from vsim import plots
 from vsim.budget import planned_cost_per_year
+from vsim.checkpoint import acting_in_burn_in
 from vsim.compare import pair_outcomes
 from vsim.compare_runs import RunSummary, baseline_with_burn_in, simulate
 from vsim.intervals import CONFIDENCE, mean_interval
@@ -198,6 +202,10 @@ def search(evaluate: Evaluator, levers_: list[Lever], per_year: float, replicate
     study = optuna.create_study(directions=["minimize", "maximize"], sampler=sampler)
     for point in _starting_points(levers_, per_year):
         study.enqueue_trial(point, skip_if_exists=True)
+    def goal(result: Evaluation) -> float:
+        """The second objective: mean incidents averted, or mean net present value."""
+        return float(np.mean(result.averted if objective == "incidents" else result.npv))
+
     records: list[dict] = []
     seen: dict[tuple, Evaluation] = {}
     stale = [0]  # asks in a row that gave nothing new (over budget or already run)
@@ -211,7 +219,7 @@ def search(evaluate: Evaluator, levers_: list[Lever], per_year: float, replicate
             return cost, 0.0   # infeasible: not simulated
         key = (staff, starts)
         if key in seen:        # asked again: the same seeds give the same answer
-            return cost, float(np.mean(seen[key].averted))
+            return cost, goal(seen[key])
         stale[0] = 0
         # spending nothing averts nothing, exactly (same seeds): no need to simulate it
         result = (Evaluation(np.zeros(replicates), np.zeros(replicates), np.zeros(replicates))
@@ -220,7 +228,7 @@ def search(evaluate: Evaluator, levers_: list[Lever], per_year: float, replicate
         records.append(_record(trial.number, staff, starts, cost, result))
         if progress is not None:
             progress(len(records), trials)
-        return cost, float(np.mean(result.averted))
+        return cost, goal(result)
 
     def enough(study_, _trial) -> None:
         # stop at the number asked for, or when the sampler keeps proposing nothing new
@@ -302,7 +310,9 @@ class PortfolioEvaluator:
     def __call__(self, staff, starts) -> Evaluation:
         """Run the allocation on every seed from the baseline's burn-in; pair the runs."""
         sc = self.scenario_for(staff, starts)
-        runs = self._map(simulate, [(sc, s, b) for s, b in zip(self.seeds, self.burn_ins,
+        # a service acting before time.start changes the burn-in: run it, not the baseline's
+        burn_ins = [None] * len(self.seeds) if acting_in_burn_in(sc) else self.burn_ins
+        runs = self._map(simulate, [(sc, s, b) for s, b in zip(self.seeds, burn_ins,
                                                                   strict=True)])
         pairs = [pair_outcomes(b, r, self.baseline, sc)
                  for b, r in zip(self.base_runs, runs, strict=True)]

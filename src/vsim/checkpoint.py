@@ -35,7 +35,8 @@ META_FILE = "checkpoint.json"
 # Scenario fields the burn-in never reads: interventions act from time.start on (one that
 # starts earlier is refused, see BurnIn.problems), costs and outputs only after it, the horizon
 # only at its end.
-NOT_BURN_IN = ("name", "description", "interventions", "budget", "crime_costs", "outputs")
+NOT_BURN_IN = ("name", "description", "interventions", "budget", "crime_costs", "appraisal",
+               "outputs")
 NOT_BURN_IN_TIME = ("years", "end")
 # The state groups saved whole, by the model attribute that holds them (world.* for the area).
 GROUPS = {"people": People, "ties": Ties, "lines": Lines, "pools": Pools,

@@ -208,7 +208,8 @@ def print_comparison(result, elapsed: float) -> None:
     # deferred: pandas via the brief's helpers, only once a comparison has run
     from vsim.report_brief import cliff_paragraph, evidence_note
 
-    for label in result.labels[1:]:
+    sustained = set(result.meta.get("sustained", ()))
+    for label in (lb for lb in result.labels[1:] if lb not in sustained):
         for note in (evidence_note(result.tables.get("evidence_strength"), label),
                      cliff_paragraph(result.tables.get("grant_cliff"), label)):
             if note:

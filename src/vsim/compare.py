@@ -224,6 +224,12 @@ def comparability_problems(baseline: Scenario, scenario: Scenario) -> list[str]:
                             f"({get(baseline)}); a scenario is compared step by step and person "
                             f"by person with the baseline, so both must share the time grid "
                             f"and the population")
+    for setting in ("price_year", "discount_rate", "programme_costs_price_year"):
+        mine, theirs = getattr(scenario.appraisal, setting), getattr(baseline.appraisal, setting)
+        if mine != theirs:
+            problems.append(f"appraisal.{setting} = {mine!r}: differs from the baseline's "
+                            f"({theirs!r}); both sides of a comparison are valued in the same "
+                            "prices and discounted alike")
     return problems
 
 

@@ -76,13 +76,14 @@ def weeks_to_half(averted_by_step: np.ndarray, cliff: int, step_days: int) -> fl
     ``averted_by_step``: mean incidents averted per step over replicates. NaN if there was no
     effect while funded; +inf if it has not halved by the end of the horizon.
     """
-    per_week = 7.0 / step_days
-    window = max(1, round(FUNDED_WINDOW_WEEKS / per_week))
-    funded = averted_by_step[max(0, cliff - window):cliff]
+    def steps(weeks: int) -> int:
+        return max(1, round(weeks * 7 / step_days))
+
+    funded = averted_by_step[max(0, cliff - steps(FUNDED_WINDOW_WEEKS)):cliff]
     rate = float(funded.mean()) if funded.size else math.nan
     if not rate > 0:
         return math.nan
-    smooth = pd.Series(averted_by_step).rolling(max(1, round(SMOOTHING_WEEKS / per_week)),
+    smooth = pd.Series(averted_by_step).rolling(steps(SMOOTHING_WEEKS),
                                                 min_periods=1).mean().to_numpy()
     below = np.flatnonzero(smooth[cliff:] <= rate / 2.0)
     return float(below[0] * step_days / 7.0) if below.size else math.inf

@@ -107,17 +107,34 @@ class Figures:
 
 
 def headline(fig: Figures, years: float) -> str:
-    """The plain-words headline of one portfolio."""
+    """The plain-words headline of one portfolio.
+
+    "more" incidents when the reduction is negative (its interval turned round to match);
+    the cost per incident averted and the benefit per £1 only when the portfolio costs
+    something and averts incidents on average, where those ratios mean what they say.
+    """
     pct, lo, hi = fig.triple("incidents_reduction_pct")
-    fewer = "fewer" if pct >= 0 else "more"
-    text = (f"{number(abs(pct), 1)}% {fewer} violent incidents "
-            f"{interval(lo, hi, lambda v: number(v, 1))} over {years_in_words(years)}")
+
+    def span(low: float, high: float) -> str:
+        return interval(low, high, lambda v: number(v, 1))
+
+    if not math.isfinite(pct):
+        text = f"no change in violent incidents can be measured over {years_in_words(years)}"
+    elif pct >= 0:
+        text = f"{number(pct, 1)}% fewer violent incidents {span(lo, hi)}"
+    else:
+        text = f"{number(-pct, 1)}% more violent incidents {span(-hi, -lo)}"
+    if math.isfinite(pct):
+        text += f" over {years_in_words(years)}"
     averted, alo, ahi = fig.triple("incidents_averted")
     text += f" ({number(averted)} incidents averted {interval(alo, ahi, number)})"
+    cost = fig.get("pv_incremental_cost")
+    if not (cost > 0 and averted > 0):
+        if cost <= 0:
+            text += f"; it costs {money(-cost, 2)} less than the baseline (present value)"
+        return text + "."
     cpi, clo, chi = fig.triple("pv_cost_per_incident_averted")
-    if math.isfinite(cpi) and cpi > 0:
-        text += (f"; {money(cpi, 2)} per incident averted "
-                 f"{interval(clo, chi, lambda v: money(v, 2))}")
+    text += f"; {money(cpi, 2)} per incident averted {interval(clo, chi, lambda v: money(v, 2))}"
     bcr, blo, bhi = fig.triple("pv_benefit_cost_ratio")
     if math.isfinite(bcr):
         text += (f"; for every £1 spent, {money(bcr)} of crime costs avoided "
@@ -156,9 +173,13 @@ def cliff_paragraph(cliff: pd.DataFrame | None, scenario: str) -> str:
     npv, nlo, nhi = tri("npv_of_sustaining")
     cost_e, cost_k = tri("pv_cost_after_cliff_ending")[0], tri("pv_cost_after_cliff_sustained")[0]
     weeks, wlo, whi = tri("weeks_effect_lasts")
-    lasts = ("does not halve before the horizon ends" if weeks == math.inf
-             else f"halves about {number(weeks)} weeks after it "
-                  f"{interval(wlo, whi, number) if math.isfinite(whi) else '[or later]'}")
+    if math.isnan(weeks):
+        lasts = "was too small to measure while funded"
+    elif weeks == math.inf:
+        lasts = "does not halve before the horizon ends"
+    else:
+        lasts = (f"halves about {number(weeks)} weeks after it "
+                 f"{interval(wlo, whi, number) if math.isfinite(whi) else '[or later]'}")
     ended = pd.Timestamp(rows["funding_end"].iloc[0]).strftime("%-d %B %Y")
     return (f"The funding ends on {ended}. After that, the portfolio "
             f"as planned averts {number(end)} more incidents {interval(elo, ehi, number)} and "

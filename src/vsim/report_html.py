@@ -18,7 +18,10 @@ MAX_ROWS = 60  # rows of a table shown in a report
 
 def read_table_file(path: Path) -> pd.DataFrame:
     """A Parquet or CSV table file."""
-    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    # labels stay text: a scenario named "2024" is a label, not a number
+    return pd.read_csv(path, dtype={"scenario": str, "intervention": str})
 
 
 def find_table(name: str, folder: Path) -> pd.DataFrame | None:
