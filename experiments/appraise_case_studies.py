@@ -118,10 +118,16 @@ def markdown(results: list[dict]) -> str:
                          f"{interval(row['ci_low'], row['ci_high'], show)} |")
         chosen = ", ".join(f"{k}: {v['staff']} staff from quarter {v['start_quarter'] + 1}"
                            for k, v in r["chosen"]["allocation"].items() if v["staff"])
+        fresh = r["chosen"].get("confirmed") or r["chosen"]
+        span = interval(fresh["incidents_averted_ci_low"], fresh["incidents_averted_ci_high"],
+                        lambda v: number(v, 1))
         lines += ["", f"Budget £{r['per_year']:,.0f} a year for {r['funded_years']:g} years, "
                       f"{r['trials']} allocations: chosen {chosen or 'nothing'} "
-                      f"(£{r['chosen']['cost_per_year']:,.0f} a year), "
-                      f"{number(r['chosen']['incidents_averted'], 1)} incidents averted.", "",
+                      f"(£{r['chosen']['cost_per_year']:,.0f} a year): "
+                      f"{number(r['chosen']['incidents_averted'], 1)} incidents averted on the "
+                      f"search's seeds; run again with the next best two on 4 fresh seeds, "
+                      f"{number(fresh['incidents_averted'], 1)} {span}, NPV "
+                      f"{money(fresh['npv'])}.", "",
                   "| planned cost a year | incidents averted [95%] | NPV |", "|---|---|---|"]
         for p in r["frontier"]:
             span = interval(p["incidents_averted_ci_low"], p["incidents_averted_ci_high"],

@@ -18,6 +18,7 @@ from vsim.budget_search import (
     Lever,
     allocation_cost,
     apply_allocation,
+    confirm,
     efficient_frontier,
     levers,
     search,
@@ -126,6 +127,14 @@ def test_vsim_budget_writes_the_frontier_and_a_scenario_compare_can_run(budget_r
     assert manifest["kind"] == "budget" and manifest["per_year"] == 250_000
     trials = pd.read_parquet(out / "trials.parquet")
     assert len(trials) == 8 and (trials["cost_per_year"] <= 250_000).all()
+    # the best few were run again on the next seeds, and the choice made there
+    assert set(manifest["confirmation_seeds"]).isdisjoint(manifest["seeds"])
+    assert len(manifest["confirmation_seeds"]) == 3
+    again = pd.read_parquet(out / "confirmation.parquet")
+    assert 1 <= len(again) <= 3
+    assert manifest["chosen"]["confirmed"]["trial"] == int(
+        again.loc[again["incidents_averted"].idxmax(), "trial"])
+    assert manifest["chosen"]["trial"] == manifest["chosen"]["confirmed"]["trial"]
     chosen = vsim.load_scenario(out / "chosen.toml")
     staff = {iv.label: iv.staff for iv in chosen.interventions}
     assert staff == {k: v["staff"] for k, v in manifest["chosen"]["allocation"].items()
@@ -156,3 +165,26 @@ def test_vsim_budget_needs_interventions():
     done = subprocess.run([sys.executable, "-m", "vsim", "budget", "scenarios/quick.toml",
                            "--per-year", "1e5"], capture_output=True, text=True)
     assert done.returncode == 2 and "nothing to allocate the budget to" in done.stderr
+
+
+def test_confirmation_on_fresh_seeds_undoes_a_lucky_winner():
+    """The search's seeds flatter one allocation by 30 incidents; fresh seeds do not.
+
+    The true optimum (youth work 3, mentoring 1, therapy 1) is beaten on the search's seeds by a
+    lucky allocation; re-run on fresh seeds, the best three are judged on their true values.
+    """
+    optimum, best_staff = brute_force()
+    lucky = (4, 0, 1)
+
+    def flattered(staff, starts):
+        result = analytic(staff, starts)
+        if staff == lucky:
+            result.averted = result.averted + 30.0
+        return result
+
+    found = search(flattered, ANALYTIC, BUDGET, 2, trials=30, seed=4)
+    assert tuple(found.allocation()[lv.label]["staff"] for lv in ANALYTIC) == lucky
+    confirm(found, analytic, 2)
+    assert tuple(found.allocation()[lv.label]["staff"] for lv in ANALYTIC) == best_staff
+    assert found.confirmed["incidents_averted"] == pytest.approx(optimum)
+    assert len(found.confirmation) == 3

@@ -134,6 +134,8 @@ class BudgetSearch:
     frontier: pd.DataFrame
     best: pd.Series
     meta: dict = field(default_factory=dict)
+    confirmation: pd.DataFrame | None = None  # the best few re-run on fresh seeds
+    confirmed: pd.Series | None = None        # the chosen one's figures on those seeds
 
     def allocation(self, row: pd.Series | None = None) -> dict[str, dict[str, int]]:
         """Staff and start quarter of each service in a trial (default: the chosen one)."""
@@ -147,14 +149,19 @@ class BudgetSearch:
         out = Path(out_dir)
         with atomic_dir(out) as tmp:
             trials = self.trials.drop(columns=["averted_by_replicate"])
-            write_tables({"trials": trials, "frontier": self.frontier.drop(
-                columns=["averted_by_replicate"])}, tmp, csv)
+            tables = {"trials": trials,
+                      "frontier": self.frontier.drop(columns=["averted_by_replicate"])}
+            if self.confirmation is not None:
+                tables["confirmation"] = self.confirmation.drop(
+                    columns=["averted_by_replicate"])
+            write_tables(tables, tmp, csv)
             plots.frontier(trials, self.frontier, tmp / "frontier.png", self.per_year,
                            self.best)
             (tmp / "chosen.toml").write_text(scenario_to_toml(chosen), encoding="utf-8")
             (tmp / "scenario.toml").write_text(scenario_to_toml(scenario), encoding="utf-8")
-            best = {k: (v.item() if hasattr(v, "item") else v) for k, v in self.best.items()
-                    if k != "averted_by_replicate"}
+            best = _plain(self.best)
+            if self.confirmed is not None:
+                best["confirmed"] = _plain(self.confirmed)
             manifest = {
                 "kind": "budget", "scenario": scenario.name, "per_year": self.per_year,
                 "objective": self.objective, "levers": [vars(lv) for lv in self.levers],
@@ -162,11 +169,17 @@ class BudgetSearch:
                 "trials": len(self.trials), "frontier_points": len(self.frontier),
                 "confidence": CONFIDENCE, "scenario_sha256": scenario_hash(scenario),
                 "versions": versions(), **self.meta,
-                "tables": ["trials", "frontier"], "plots": ["frontier.png"],
+                "tables": list(tables), "plots": ["frontier.png"],
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str)
                                                + "\n", encoding="utf-8")
         return out
+
+
+def _plain(row: pd.Series) -> dict:
+    """A table row as plain JSON values (without the per-replicate list)."""
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()
+            if k != "averted_by_replicate"}
 
 
 def _suggest(trial, levers_: Sequence[Lever], n_quarters: int) -> tuple[tuple, tuple]:
@@ -242,6 +255,32 @@ def search(evaluate: Evaluator, levers_: list[Lever], per_year: float, replicate
     return BudgetSearch(levers_, per_year, objective, table, efficient_frontier(table), best,
                         {"sampler": "optuna TPESampler (multi-objective)", "seed": seed,
                          "optuna": optuna.__version__, "trials_asked": len(study.trials)})
+
+
+def confirm(found: BudgetSearch, evaluate: Evaluator, replicates: int, top: int = 3) -> None:
+    """Re-run the best ``top`` allocations on fresh seeds; choose among them there.
+
+    The best of many noisy estimates flatters itself (the winner's curse): the allocation that
+    looked best on the search's seeds is partly the one whose luck was best. ``evaluate`` runs
+    on other seeds (with their own baseline), so the figures it gives are not the ones the
+    choice was made on; ``found.best`` becomes the winner there and ``found.confirmed`` its
+    figures on those seeds.
+    """
+    key = "incidents_averted" if found.objective == "incidents" else "npv"
+    candidates = found.trials.sort_values(key, ascending=False, kind="mergesort").head(top)
+    records = []
+    for _, row in candidates.iterrows():
+        staff = tuple(int(row[f"staff: {lv.label}"]) for lv in found.levers)
+        starts = tuple(int(row[f"start quarter: {lv.label}"]) for lv in found.levers)
+        result = (evaluate(staff, starts) if any(staff) else
+                  Evaluation(np.zeros(replicates), np.zeros(replicates), np.zeros(replicates)))
+        records.append(_record(int(row["trial"]), staff, starts, float(row["cost_per_year"]),
+                               result))
+    table = _trials_table(records, found.levers)
+    winner = table.loc[table[key].idxmax()]
+    found.confirmation = table
+    found.confirmed = winner
+    found.best = found.trials[found.trials["trial"] == winner["trial"]].iloc[0]
 
 
 def _record(number: int, staff, starts, cost: float, result: Evaluation) -> dict:

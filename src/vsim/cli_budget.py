@@ -42,8 +42,9 @@ def _check(scenario: Scenario, source: Path, per_year: float, years: float | Non
     if jobs is not None and jobs < 1:
         problems.append(f"--jobs = {jobs}: must be a whole number ≥ 1")
     root = scenario.seed if seed is None else seed
-    if not 0 <= root <= SEED_MAX - replicates:
-        problems.append(f"--seed = {root}: must be a whole number in [0, {SEED_MAX - replicates}]")
+    last = SEED_MAX - 2 * replicates  # the search's seeds, then the confirmation's
+    if not 0 <= root <= last:
+        problems.append(f"--seed = {root}: must be a whole number in [0, {last}]")
     if problems:
         raise ScenarioError("vsim budget", problems)
     return root
@@ -102,7 +103,7 @@ def _search(sc: Scenario, per_year: float, years: float | None, objective: str, 
             replicates: int, jobs: int | None, root: int, bar):
     """Run the search; returns it and the chosen allocation as a scenario."""
     # deferred: the model (numba), optuna, pandas and joblib (~3 s)
-    from vsim.budget_search import PortfolioEvaluator, levers, search, start_quarters
+    from vsim.budget_search import PortfolioEvaluator, confirm, levers, search, start_quarters
     from vsim.compare import available_cores  # deferred, as above
 
     n_jobs = min(jobs or available_cores(), replicates)
@@ -111,7 +112,12 @@ def _search(sc: Scenario, per_year: float, years: float | None, objective: str, 
     found = search(evaluator, levers(sc, per_year), per_year, replicates, trials=trials,
                    objective=objective, n_quarters=start_quarters(sc, years), seed=root,
                    progress=bar)
-    found.meta.update({"seeds": evaluator.seeds, "years": years})
+    # the best few again on the next seeds, each with its own baseline: the winner's curse
+    fresh = PortfolioEvaluator(sc, replicates, root=root + replicates, jobs=n_jobs,
+                               years=years, per_year=per_year)
+    confirm(found, fresh, replicates)
+    found.meta.update({"seeds": evaluator.seeds, "confirmation_seeds": fresh.seeds,
+                       "years": years})
     allocation = found.allocation().values()
     chosen = evaluator.scenario_for(tuple(v["staff"] for v in allocation),
                                     tuple(v["start_quarter"] for v in allocation))
@@ -134,8 +140,8 @@ class _Writable:
 
 
 def _print(found, elapsed: float) -> None:
-    """The frontier and the chosen allocation, in words."""
-    best = found.best
+    """The frontier and the chosen allocation, in words (its figures on the fresh seeds)."""
+    best = found.confirmed if found.confirmed is not None else found.best
     parts = ", ".join(f"{label} {v['staff']} staff"
                       + (f" from quarter {v['start_quarter'] + 1}" if v["start_quarter"] else "")
                       for label, v in found.allocation().items() if v["staff"])
@@ -145,8 +151,10 @@ def _print(found, elapsed: float) -> None:
               f"{best['incidents_averted']:,.1f} incidents averted "
               f"[{best['incidents_averted_ci_low']:,.1f}, "
               f"{best['incidents_averted_ci_high']:,.1f}], net present value "
-              f"£{best['npv']:,.0f} [£{best['npv_ci_low']:,.0f}, £{best['npv_ci_high']:,.0f}]",
-              highlight=False, soft_wrap=True)
+              f"£{best['npv']:,.0f} [£{best['npv_ci_low']:,.0f}, £{best['npv_ci_high']:,.0f}]"
+              f" on {len(found.meta.get('confirmation_seeds', []))} fresh seeds (the best "
+              f"{len(found.confirmation) if found.confirmation is not None else 0} of the "
+              "search run again)", highlight=False, soft_wrap=True)
     out.print("Efficient frontier (planned cost a year: incidents averted, 95% interval):",
               highlight=False)
     for _, row in found.frontier.iterrows():

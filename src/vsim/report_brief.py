@@ -258,19 +258,24 @@ def budget_brief(folder: Path) -> list[str]:
     """The brief of a budget search: the chosen allocation in words and the frontier."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     chosen = manifest["chosen"]
+    fresh = chosen.get("confirmed")  # its figures on fresh seeds, when confirmed
+    figures = fresh or chosen
     staffed = [f"{label}: {v['staff']} staff" + (f" from quarter {v['start_quarter'] + 1}"
                                                  if v["start_quarter"] else "")
                for label, v in chosen["allocation"].items() if v["staff"]]
     goal = "the most incidents averted" if manifest["objective"] == "incidents" else \
         "the highest net present value"
-    averted = interval(chosen["incidents_averted_ci_low"], chosen["incidents_averted_ci_high"],
-                       number)
-    npv = interval(chosen["npv_ci_low"], chosen["npv_ci_high"], lambda v: money(v, 2))
+    averted = interval(figures["incidents_averted_ci_low"],
+                       figures["incidents_averted_ci_high"], number)
+    npv = interval(figures["npv_ci_low"], figures["npv_ci_high"], lambda v: money(v, 2))
+    seeds = (f" on {len(manifest.get('confirmation_seeds', []))} fresh seeds (the best few "
+             "of the search run again, so the figures are not those it was chosen on)"
+             if fresh else "")
     text = (f"With {money(manifest['per_year'])} a year, the allocation with {goal} of the "
             f"{manifest['trials']} tried is {'; '.join(staffed) or 'to spend nothing'}, "
             f"planned at {money(chosen['cost_per_year'])} a year. It averts "
-            f"{number(chosen['incidents_averted'])} incidents {averted}, a net present value "
-            f"of {money(chosen['npv'], 2)} {npv}.")
+            f"{number(figures['incidents_averted'])} incidents {averted}, a net present value "
+            f"of {money(figures['npv'], 2)} {npv}{seeds}.")
     parts = ["<section class='brief'><h2>In brief</h2>",
              f"<p class='headline'>{html.escape(text)}</p>",
              "<p>chosen.toml in this folder is that allocation as a scenario: run "
