@@ -119,8 +119,18 @@ def test_the_budget_brief_names_the_chosen_allocation(tmp_path):
     best = found.best
     assert "With £200,000 a year" in text
     assert f"mentoring: {best['staff: mentoring']} staff" in text
-    assert f"averts {number(best['incidents_averted'])} incidents" in text
+    assert f"It averts {number(best['incidents_averted'])} incidents" in text
     assert best["staff: mentoring"] == 5 and best["incidents_averted"] == 15.5
+    # run again on "fresh seeds" that give one more incident: the brief quotes those
+    from vsim.budget_search import confirm
+
+    confirm(found, lambda staff, _: Evaluation(
+        np.array([3.0 * staff[0] + 1, 3.0 * staff[0] + 2]), np.zeros(2), np.zeros(2)), 2)
+    found.write(tmp_path / "c", sc, sc)
+    text = " ".join(re.sub(r"<[^>]+>", " ", "".join(
+        p for p in budget_brief(tmp_path / "c") if "<img" not in p)).split())
+    assert "best three run again on 2 fresh seeds" in text
+    assert f"On those 2 seeds it averts {number(16.5)} incidents" in text  # 15 + 1, 15 + 2
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason=(

@@ -280,6 +280,7 @@ def confirm(found: BudgetSearch, evaluate: Evaluator, replicates: int, top: int 
     winner = table.loc[table[key].idxmax()]
     found.confirmation = table
     found.confirmed = winner
+    found.meta["confirmation_replicates"] = replicates
     found.best = found.trials[found.trials["trial"] == winner["trial"]].iloc[0]
 
 

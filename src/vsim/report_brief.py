@@ -268,14 +268,15 @@ def budget_brief(folder: Path) -> list[str]:
     averted = interval(figures["incidents_averted_ci_low"],
                        figures["incidents_averted_ci_high"], number)
     npv = interval(figures["npv_ci_low"], figures["npv_ci_high"], lambda v: money(v, 2))
-    seeds = (f" on {len(manifest.get('confirmation_seeds', []))} fresh seeds (the best few "
-             "of the search run again, so the figures are not those it was chosen on)"
-             if fresh else "")
+    n_fresh = manifest.get("confirmation_replicates", 0)
+    judged = (f" (the search's best three run again on {n_fresh} fresh seeds and judged "
+              "there, as the search's own estimates flatter its winners)" if fresh else "")
+    where = f"On those {n_fresh} seeds it" if fresh else "It"
     text = (f"With {money(manifest['per_year'])} a year, the allocation with {goal} of the "
-            f"{manifest['trials']} tried is {'; '.join(staffed) or 'to spend nothing'}, "
-            f"planned at {money(chosen['cost_per_year'])} a year. It averts "
+            f"{manifest['trials']} tried{judged} is {'; '.join(staffed) or 'to spend nothing'}"
+            f", planned at {money(chosen['cost_per_year'])} a year. {where} averts "
             f"{number(figures['incidents_averted'])} incidents {averted}, a net present value "
-            f"of {money(figures['npv'], 2)} {npv}{seeds}.")
+            f"of {money(figures['npv'], 2)} {npv}.")
     parts = ["<section class='brief'><h2>In brief</h2>",
              f"<p class='headline'>{html.escape(text)}</p>",
              "<p>chosen.toml in this folder is that allocation as a scenario: run "
