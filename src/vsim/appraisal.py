@@ -83,16 +83,21 @@ def funding_window(scenarios: list[Scenario]) -> tuple | None:
     return min(s for s, _ in spans), max(e for _, e in spans)
 
 
+def priced_flows(base: RunSummary, run: RunSummary, baseline: Scenario,
+                 scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per step, in the price year: crime cost averted, the run's and the baseline's cost."""
+    averted = (base.crime_cost_by_step * crime_price_factor(baseline)
+               - run.crime_cost_by_step * crime_price_factor(scenario))
+    return (averted, run.programme_cost_by_step * programme_price_factor(scenario),
+            base.programme_cost_by_step * programme_price_factor(baseline))
+
+
 def appraise(base: RunSummary, run: RunSummary, baseline: Scenario,
              scenario: Scenario) -> dict[str, float]:
     """The Green Book outcomes of one replicate of ``scenario`` against ``baseline``."""
     time = scenario.time
     factors = discount_factors(time.n_steps, time.step_days, scenario.appraisal.discount_rate)
-    crime_base = base.crime_cost_by_step * crime_price_factor(baseline)
-    crime_run = run.crime_cost_by_step * crime_price_factor(scenario)
-    cost_base = base.programme_cost_by_step * programme_price_factor(baseline)
-    cost_run = run.programme_cost_by_step * programme_price_factor(scenario)
-    averted = crime_base - crime_run
+    averted, cost_run, cost_base = priced_flows(base, run, baseline, scenario)
     pv_averted = present_value(averted, factors)
     pv_cost = present_value(cost_run, factors)
     pv_incremental = pv_cost - present_value(cost_base, factors)

@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from vsim.appraisal import crime_price_factor, funding_end_step, programme_price_factor
+from vsim.appraisal import funding_end_step, priced_flows
 from vsim.compare_runs import RunSummary
 from vsim.intervals import mean_interval
 from vsim.loading import with_changes
@@ -63,9 +63,7 @@ def _after(base: RunSummary, run: RunSummary, baseline: Scenario, scenario: Scen
            cliff: int, factors: np.ndarray) -> tuple[float, float, float]:
     """(incidents averted, PV cost, PV crime cost averted) from step ``cliff`` on."""
     averted = float((base.incidents_by_step[cliff:] - run.incidents_by_step[cliff:]).sum())
-    crime = (base.crime_cost_by_step * crime_price_factor(baseline)
-             - run.crime_cost_by_step * crime_price_factor(scenario))
-    cost = run.programme_cost_by_step * programme_price_factor(scenario)
+    crime, cost, _ = priced_flows(base, run, baseline, scenario)
     return (averted, float(np.dot(cost[cliff:], factors[cliff:])),
             float(np.dot(crime[cliff:], factors[cliff:])))
 
@@ -96,11 +94,11 @@ def grant_cliff_table(label: str, base_runs: list[RunSummary], ending: list[RunS
     time = scenario.time
     cliff = funding_end_step(scenario)
     factors = discount_factors(time.n_steps, time.step_days, scenario.appraisal.discount_rate)
-    sus = sustained(scenario)
     values = {name: [] for name in MEASURES if name != "weeks_effect_lasts"}
     for b, e, k in zip(base_runs, ending, kept, strict=True):
         inc_e, cost_e, ben_e = _after(b, e, baseline, scenario, cliff, factors)
-        inc_k, cost_k, ben_k = _after(b, k, baseline, sus, cliff, factors)
+        # the sustained arm is valued like the ending one (same appraisal settings)
+        inc_k, cost_k, ben_k = _after(b, k, baseline, scenario, cliff, factors)
         for name, value in (("incidents_averted_after_cliff_ending", inc_e),
                             ("incidents_averted_after_cliff_sustained", inc_k),
                             ("extra_incidents_averted_if_sustained", inc_k - inc_e),
