@@ -17,6 +17,7 @@ standard rate less 0.5 and 1.0 points), which only horizons of over 30 years rea
 from __future__ import annotations
 
 import csv
+import math
 import re
 from functools import cache
 from importlib import resources
@@ -95,5 +96,9 @@ def discount_factors(n_steps: int, step_days: int, rate: float) -> np.ndarray:
 
 
 def present_value(by_step: np.ndarray, factors: np.ndarray) -> float:
-    """The discounted sum of a per-step flow (pounds or incidents)."""
-    return float(np.dot(np.asarray(by_step, np.float64), factors))
+    """The discounted sum of a per-step flow (pounds or incidents).
+
+    Summed exactly (``math.fsum``): ``np.dot`` hands the sum to BLAS, whose order of addition
+    depends on the machine's processor, so the last digits (and the golden digests) did too.
+    """
+    return math.fsum(np.asarray(by_step, np.float64) * factors)
