@@ -7,6 +7,10 @@ column shows up as a renamed key with the same digest, and a changed number as a
 digest. ``tests/test_golden.py`` recomputes them. A deliberate change of results is made in
 its own commit that says so and re-records. (The cases with processes switched off and with
 14-day steps were added later, after the switches were given their present meaning.)
+
+The fear process came later still: every case recorded before it runs with it switched off
+(``processes.fear = false``), so those digests prove that switching it off gives the results of
+the model before it, bit for bit; it added columns only. ``quick_fear`` pins it switched on.
 """
 
 from __future__ import annotations
@@ -85,11 +89,14 @@ def run_tables(results) -> dict:
     return {name: table_digest(getattr(results, name)) for name in names}
 
 
+FEAR_OFF = {"processes.fear": False}  # the model as it was before the fear process
+
+
 def quick_scenario(**changes):
-    """The quick scenario with dotted-path changes."""
+    """The quick scenario with dotted-path changes (the fear process off unless changed)."""
     import vsim
     sc = vsim.load_scenario(REPO / "scenarios" / "quick.toml")
-    return vsim.with_changes(sc, changes) if changes else sc
+    return vsim.with_changes(sc, {**FEAR_OFF, **changes})
 
 
 def case_quick() -> dict:
@@ -120,9 +127,28 @@ def case_quick_fortnightly() -> dict:
 
 
 def case_borough() -> dict:
-    """The default borough, seed 5 (every table)."""
+    """The default borough with the fear process off, seed 5 (every table)."""
     import vsim
-    return run_tables(vsim.run(vsim.load_scenario(REPO / "scenarios" / "borough.toml"), seed=5))
+    sc = vsim.with_changes(vsim.load_scenario(REPO / "scenarios" / "borough.toml"), FEAR_OFF)
+    return run_tables(vsim.run(sc, seed=5))
+
+
+FEAR_PORTFOLIO = [
+    {"type": "community_reassurance", "neighbourhoods": ["neighbourhood 1"]},
+    {"type": "hotspot_policing", "n_places": 2, "rel_fear_users": 1.2},
+    {"type": "outreach", "place_kinds": ["park"]},
+    {"type": "school_programme", "staff": 2},
+]
+
+
+def case_quick_fear() -> dict:
+    """The quick scenario with the fear process on, an event and fear's interventions, seed 9."""
+    import vsim
+    sc = quick_scenario(interventions=FEAR_PORTFOLIO, **{
+        "processes.fear": True,
+        "fear.events": [{"date": "2019-09-02", "name": "a murder in the news"},
+                        {"date": "2020-03-02", "neighbourhood": "neighbourhood 2"}]})
+    return run_tables(vsim.run(sc, seed=9))
 
 
 def case_compare() -> dict:
@@ -179,7 +205,10 @@ def case_sweep(folder: Path) -> dict:
     from vsim.sweep import execute, results_table
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "golden.toml"
-    path.write_text(EXPERIMENT.format(base=(REPO / "scenarios" / "quick.toml").as_posix()))
+    base = folder / "quick_without_fear.toml"
+    base.write_text((REPO / "scenarios" / "quick.toml").read_text()
+                    + "\n[processes]\nfear = false\n")
+    path.write_text(EXPERIMENT.format(base=base.as_posix()))
     execute(load_experiment(path), folder / "sweep", jobs=1)
     return {"runs": table_digest(results_table(folder / "sweep"))}
 
@@ -188,7 +217,7 @@ def all_cases(folder: Path) -> dict:
     """Every case's digests."""
     return {"quick": case_quick(), "quick_portfolio": case_quick_portfolio(),
             "quick_switched_off": case_quick_switched_off(),
-            "quick_fortnightly": case_quick_fortnightly(),
+            "quick_fortnightly": case_quick_fortnightly(), "quick_fear": case_quick_fear(),
             "borough": case_borough(), "compare": case_compare(),
             "sweep": case_sweep(folder)}
 

@@ -30,7 +30,7 @@ ODD_ANCHORS = (
     "input-data", "submodels", "interventions", "contagion", "involvement", "weapon-carrying",
     "offending", "victimisation", "exploitation", "justice", "rewiring", "life-course",
     "recording", "risk", "random-numbers", "outcomes", "departures", "observation-model",
-    "appraisal",
+    "appraisal", "fear",
 )
 ANCHOR = r"[a-z]+(?:-[a-z]+)*"
 ODD = re.compile(rf"\bODD:\s+({ANCHOR}(?:,\s*{ANCHOR}(?=[,;.)\]`]|$))*)")

@@ -24,8 +24,9 @@ QUICK = REPO / "scenarios" / "quick.toml"
 # the intervention tables (costs, participants, budget) are written empty when not used
 TABLES = ("steps", "monthly", "neighbourhoods", "police_uk", "incidents", "people",
           "snapshots", "costs", "participants", "budget")
-PROCESSES = ("interventions", "contagion", "involvement", "offending", "weapon_carrying",
-             "victimisation", "exploitation", "justice", "life_course", "rewiring")
+PROCESSES = ("interventions", "contagion", "involvement", "offending", "fear",
+             "weapon_carrying", "victimisation", "exploitation", "justice", "life_course",
+             "rewiring")
 
 
 def _vsim_command() -> list[str]:

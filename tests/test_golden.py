@@ -31,7 +31,8 @@ def differences(expected: dict, got: dict, where: str = "") -> list[str]:
 
 
 @pytest.mark.parametrize("case", ["quick", "quick_portfolio", "quick_switched_off",
-                                  "quick_fortnightly", "borough", "compare"])
+                                  "quick_fortnightly", "quick_fear", "borough",
+                                  "compare"])
 def test_results_are_unchanged(case):
     got = getattr(golden, f"case_{case}")()
     problems = differences(EXPECTED[case], got)

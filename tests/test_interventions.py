@@ -559,7 +559,7 @@ def test_every_family_runs_and_reaches_someone(family):
     changes = {"time.years": 0.5, "exploiters.n_lines": 3, "justice.p_suspect_identified": 0.9}
     model = ViolenceModel(quick(**changes, interventions=[spec]))
     (iv,) = model.interventions
-    people_changed = places_changed = lines_changed = False
+    people_changed = places_changed = lines_changed = worry_changed = False
     for t in run_steps(model):
         if t < iv.t_start:
             continue
@@ -567,6 +567,7 @@ def test_every_family_runs_and_reaches_someone(family):
         people_changed |= bool(np.any(p.modifiers != 1.0))
         places_changed |= bool(np.any(model.world.places.rel_opportunity != 1.0))
         lines_changed |= bool(np.any(model.lines.rel_disruption != 1.0))
+        worry_changed |= bool(np.any(model.worry.rel_worry != 1.0))
     res = collect_results(model)
     assert len(res.costs) == model.n_recorded and res.costs.cost_total.sum() > 0
     if family == "hotspot_policing":
@@ -574,6 +575,9 @@ def test_every_family_runs_and_reaches_someone(family):
         assert model.world.places.rel_opportunity.min() == pytest.approx(0.84)
     elif family == "exploiter_disruption":
         assert lines_changed and np.all(model.lines.rel_disruption == 2.0)
+    elif family == "community_reassurance":
+        assert worry_changed and not people_changed and not places_changed
+        assert np.all(model.worry.rel_worry == pytest.approx(0.9))
     elif family == "workforce_upskilling":
         assert model.service_strength > 1.0 and not people_changed and res.participants.empty
     else:

@@ -27,7 +27,8 @@ BRANCHES = (
     "left while waiting", "stale", "no capacity", "declined", "full",
     "more candidates than room", "priority ages", "decaying", "effect ended", "floored at 0",
     "guardianship",
-    "outreach elsewhere", "hotspot_policing", "exploiter_disruption",
+    "outreach elsewhere", "hotspot_policing", "exploiter_disruption", "community_reassurance",
+    "reassured", "users' fear",
     *(f"targeting {rule}" for rule in ("police_referral", "school_referral", "risk_score",
                                        "network", "gang", "place", "random", "universal")))
 
@@ -43,7 +44,8 @@ def _acted(model, acted: set[str]) -> None:
         if isinstance(iv, RUNTIMES["workforce_upskilling"]):
             if iv.boost_now(model.t) > 0:
                 acted.add(kind)
-        elif isinstance(iv, (RUNTIMES["hotspot_policing"], RUNTIMES["exploiter_disruption"])):
+        elif isinstance(iv, (RUNTIMES["hotspot_policing"], RUNTIMES["exploiter_disruption"],
+                             RUNTIMES["community_reassurance"])):
             if iv.funded(model.t):
                 acted.add(kind)
         elif np.any(iv.status == ENROLLED):

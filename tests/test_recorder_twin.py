@@ -45,7 +45,11 @@ def _check_step(model, seen: dict) -> None:
     assert {name: rec.columns[name][row] for name in expected} == expected
     assert np.array_equal(rec.by_neighbourhood[row][:, :6], twin_table[:, :6])
     assert np.array_equal(rec.by_neighbourhood[row][:, 6], model.possession_by_nbhd)
-    assert rec.latest == expected
+    # the fear process's shares of the step, as it left them (its twin: tests/reference/fear.py)
+    assert {name: rec.latest[name] for name in model.fear_now} == model.fear_now
+    assert {name: rec.columns[name][row] for name in model.fear_now} == model.fear_now
+    assert np.array_equal(rec.worry_by_neighbourhood[row], model.worry.worried)
+    assert {k: v for k, v in rec.latest.items() if k not in model.fear_now} == expected
     for name, value in expected.items():
         seen[name] = seen.get(name, 0) + value
     seen["victims_outside"] = (seen.get("victims_outside", 0) + counts["incidents"]

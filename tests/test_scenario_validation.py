@@ -411,7 +411,7 @@ def test_json_schema_describes_every_section_and_field():
                 if isinstance(f.annotation, type) and issubclass(f.annotation, loading.BaseModel)]
     # 13 model sections, plus budget, crime_costs and appraisal (interventions is an array of
     # tables)
-    assert len(sections) == 16
+    assert len(sections) == 17
     assert {"budget", "crime_costs"} <= set(sections)
     assert set(sections) <= set(schema["properties"])
     for name in sections:
@@ -435,7 +435,7 @@ def test_json_schema_describes_every_intervention_family():
     assert interventions["type"] == "array" and interventions.get("description")
     mapping = interventions["items"]["discriminator"]["mapping"]
     assert interventions["items"]["discriminator"]["propertyName"] == "type"
-    assert set(mapping) == set(TYPES) and len(TYPES) == 14
+    assert set(mapping) == set(TYPES) and len(TYPES) == 15
     for tag, ref in mapping.items():
         definition = schema["$defs"][ref.rsplit("/", 1)[-1]]
         assert definition.get("description"), tag

@@ -215,7 +215,11 @@ def test_report_of_a_run_and_refusal_of_other_folders(tmp_path):
                            {"interventions": [{"type": "mentoring"}]})
     vsim.run(sc).write(tmp_path / "run")
     page = write_report(tmp_path / "run").read_text()
-    assert page.count("data:image/png;base64,") == 2
+    # incidents, the young people's levels, and fear of violence (the process is on)
+    assert page.count("data:image/png;base64,") == 3
+    off = vsim.with_changes(sc, {"processes.fear": False})
+    vsim.run(off).write(tmp_path / "off")
+    assert write_report(tmp_path / "off").read_text().count("data:image/png;base64,") == 2
     assert "Key outcomes by year" in page and "mentoring" in page and "scenario_sha256" in page
     res = vsim_cli("report", str(tmp_path), cwd=tmp_path)
     assert res.returncode == 2 and "not a vsim output folder" in res.stderr

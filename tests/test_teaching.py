@@ -142,6 +142,21 @@ def test_the_incident_chart_plots_both_runs_cumulatively(cliff_run):
     assert marks["markArea"]["data"][0][0]["xAxis"] == 0.5
 
 
+def test_the_fear_chart_plots_worry_of_both_runs_and_young_peoples_fear(cliff_run):
+    option = charts.fear_chart(cliff_run)
+    names = [s["name"] for s in option["series"]]
+    assert names == ["residents worried about knife crime", "worried, no interventions",
+                     "young people afraid of violence"]
+    steps = cliff_run.with_interventions.recorder.columns
+    worried = [y for _, y in option["series"][0]["data"]]
+    np.testing.assert_allclose(worried, 100 * steps["worried_share"][:90])
+    twin = cliff_run.twin.recorder.columns["worried_share"][:90]
+    np.testing.assert_allclose([y for _, y in option["series"][1]["data"]], 100 * twin)
+    assert option["yAxis"][0]["max"] == 100 and len(option["yAxis"]) == 1
+    last = 100 * steps["young_people_afraid"][89]
+    assert f"{last:.0f}% of young people afraid" in option["title"]["text"]
+
+
 def test_planned_spend_is_the_funded_cost_over_the_funding_window(cliff_run):
     weeks = np.arange(1, 91)
     planned = charts.planned_spend(cliff_run, weeks)

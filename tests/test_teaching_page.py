@@ -99,12 +99,12 @@ def test_the_page_runs_redraws_responds_to_a_slider_and_loads_a_lesson(browser_p
     shots = os.environ.get("VSIM_SCREENSHOTS", str(tmp_path))
     assert week_shown(page) == 0
     assert "3. The grant cliff" in page.locator(".vsim-lesson").inner_text()
-    before = {name: picture(page, f".vsim-{name}") for name in ("incidents", "network")}
+    before = {name: picture(page, f".vsim-{name}") for name in ("incidents", "network", "fear")}
     page.screenshot(path=f"{shots}/teaching-start.png", full_page=True)
 
     step(page, 20)
     assert week_shown(page) == 20
-    for name, image in before.items():  # the chart and the network were redrawn
+    for name, image in before.items():  # the charts and the network were redrawn
         assert picture(page, f".vsim-{name}") != image, name
     first = averted(page)
     assert first > 0  # the mentoring averts incidents in 20 weeks (seed 13)

@@ -27,7 +27,7 @@ import numpy as np
 
 from vsim.compiled import source_fingerprint
 from vsim.results import atomic_dir
-from vsim.state import Households, Lines, People, Places, Pools, Ties
+from vsim.state import Households, Lines, People, Places, Pools, Ties, Worry
 
 FORMAT = 1
 STATE_FILE = "state.npz"
@@ -40,7 +40,7 @@ NOT_BURN_IN = ("name", "description", "interventions", "budget", "crime_costs", 
 NOT_BURN_IN_TIME = ("years", "end")
 # The state groups saved whole, by the model attribute that holds them (world.* for the area).
 GROUPS = {"people": People, "ties": Ties, "lines": Lines, "pools": Pools,
-          "world.households": Households, "world.places": Places}
+          "world.households": Households, "world.places": Places, "worry": Worry}
 
 
 class CheckpointError(Exception):

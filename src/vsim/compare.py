@@ -114,7 +114,7 @@ class Comparison:
     seeds: list[int]
     replicates: pd.DataFrame   # scenario × replicate × outcome: value
     summary: pd.DataFrame      # scenario × outcome: mean, sd, ci_low, ci_high, n, method
-    timeseries: pd.DataFrame   # scenario × replicate × step: incidents
+    timeseries: pd.DataFrame   # scenario × replicate × step: incidents, residents' worry
     meta: dict = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # posterior projections
 
@@ -153,6 +153,10 @@ class Comparison:
                                       tmp / "incidents_over_time.png",
                                       title=f"Incidents per month, {len(self.seeds)} "
                                             f"replicates (mean and 95% interval)",
+                                      funding=funding_window(self.planned()))
+            if self.timeseries["worried_share"].notna().any():
+                plots.worry_over_time(self.timeseries, self.labels,
+                                      tmp / "worry_over_time.png",
                                       funding=funding_window(self.planned()))
             plots.cost_effectiveness(self.summary, self.labels[1:],
                                      tmp / "cost_effectiveness.png",
@@ -345,11 +349,13 @@ def pair_outcomes(base: RunSummary, run: RunSummary, baseline: Scenario,
     b, s = base.totals, run.totals
     out: dict[str, float] = {}
     for key in COMPARED:
-        averted = b[key] - s[key]
-        out[key + "_baseline"] = b[key]
-        out[key] = s[key]
+        # the fear shares are missing (NaN) from a summary made without them
+        before, after = b.get(key, math.nan), s.get(key, math.nan)
+        averted = before - after
+        out[key + "_baseline"] = before
+        out[key] = after
         out[key + "_averted"] = averted
-        out[key + "_reduction_pct"] = 100.0 * averted / b[key] if b[key] else math.nan
+        out[key + "_reduction_pct"] = 100.0 * averted / before if before else math.nan
     participants, peers = run.participants, run.peers
     out["n_participants"] = float(participants.size)
     out["n_peers"] = float(peers.size)
@@ -388,6 +394,13 @@ def pair_outcomes(base: RunSummary, run: RunSummary, baseline: Scenario,
         out[key] = s[key]
     out.update(appraise(base, run, baseline, scenario))
     return out
+
+
+def _worried(run: RunSummary, n_steps: int) -> np.ndarray:
+    """Residents' worry each step of a run (NaN when it was not recorded)."""
+    if run.worried_by_step is None:
+        return np.full(n_steps, np.nan)
+    return run.worried_by_step
 
 
 def _incidents_of(run: RunSummary, ids: np.ndarray) -> int:
@@ -436,7 +449,8 @@ def assemble(baseline: Scenario, scenarios: list[Scenario], labels: list[str],
             frames.append(pd.DataFrame({
                 "scenario": label, "replicate": np.int64(r), "seed": np.int64(s),
                 "step": np.arange(n_steps, dtype=np.int64), "date": dates,
-                "incidents": runs[(k, s)].incidents_by_step}))
+                "incidents": runs[(k, s)].incidents_by_step,
+                "worried_share": _worried(runs[(k, s)], n_steps)}))
     timeseries = pd.concat(frames, ignore_index=True)
     base_runs = [runs[(0, s)] for s in seeds]
     total_incidents = sum(run.totals["incidents"] for run in base_runs)

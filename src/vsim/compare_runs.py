@@ -37,6 +37,8 @@ class RunSummary:
     # costs' own price year) and the programme's cost (as written in the scenario)
     crime_cost_by_step: np.ndarray      # float64 [recorded steps]
     programme_cost_by_step: np.ndarray  # float64 [recorded steps]
+    # residents' worry each recorded step (NaN with the fear process off; none given: NaN)
+    worried_by_step: np.ndarray | None = None
 
 
 def incident_crime_cost(costs, robbery: np.ndarray, serious: np.ndarray,
@@ -121,7 +123,8 @@ class ComparisonTracker(Observer):
             perpetrators=ids, perpetrator_incidents=per_person.astype(np.int64),
             participants=reach["participants"], peers=peers.astype(np.int64),
             crime_cost_by_step=crime_by_step,
-            programme_cost_by_step=programme_cost_by_step(model, n_steps))
+            programme_cost_by_step=programme_cost_by_step(model, n_steps),
+            worried_by_step=model.recorder.columns["worried_share"].copy())
 
 
 def programme_cost_by_step(model, n_steps: int) -> np.ndarray:

@@ -21,6 +21,10 @@ TABLE_ROWS = (
     ("spillover: untreated peers' incidents averted", "spillover_averted", "count"),
     ("  % reduction", "spillover_reduction_pct", "pct"),
     ("others' incidents averted", "others_averted", "count"),
+    ("residents worried about knife crime, fewer (points)", "mean_worried_share_averted",
+     "points"),
+    ("young people afraid of violence, fewer (points)", "mean_young_people_afraid_averted",
+     "points"),
     ("programme cost vs baseline (£)", "incremental_cost", "money"),
     ("  per year (£)", "incremental_cost_per_year", "money"),
     ("crime cost averted (£)", "crime_cost_averted", "money"),
@@ -50,6 +54,8 @@ def format_number(value: float, kind: str) -> str:
         return f"{value:.1f}%"
     if kind == "share":
         return f"{100 * value:.0f}%"
+    if kind == "points":  # a change in a share, in percentage points
+        return f"{100 * value:.2f}"
     if kind == "ratio":
         return f"{value:.2f}"
     if kind == "decimal":

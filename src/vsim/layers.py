@@ -27,7 +27,8 @@ from __future__ import annotations
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("vsim.vocabulary", "vsim.fields", "vsim.outcomes", "vsim.intervals",
                     "vsim.workers", "vsim.layers", "vsim.evidence", "vsim.prices")),
-    ("schema", ("vsim.interventions", "vsim.sections", "vsim.sections_world", "vsim.scenario",
+    ("schema", ("vsim.interventions", "vsim.sections", "vsim.sections_world", "vsim.sections_fear",
+                "vsim.scenario",
                 "vsim.validation", "vsim.loading", "vsim.budget", "vsim.experiment")),
     ("tables", ("vsim.tables", "vsim.results", "vsim.police_data",
                 "vsim.local_area")),

@@ -21,10 +21,11 @@ from vsim.builder import build_world
 from vsim.checkpoint import BurnIn, CheckpointError, load_burn_in
 from vsim.loading import resolve_scenario
 from vsim.observers import Observer, Progress
-from vsim.outcomes import EventCounts
+from vsim.outcomes import FEAR_LEVELS, EventCounts
 from vsim.processes.base import Process
 from vsim.processes.contagion import Contagion
 from vsim.processes.exploitation import Exploitation
+from vsim.processes.fear import Fear, empty_worry
 from vsim.processes.interventions import Interventions
 from vsim.processes.involvement import Involvement
 from vsim.processes.justice import Justice
@@ -72,12 +73,13 @@ class ViolenceModel(mesa.Model):
         Contagion,       # 2. exposure to violence
         Involvement,     # 3. entry into involvement, entrenchment, desistance
         Offending,       # 4. incidents, victims, weapons, injuries
-        WeaponCarrying,  # 5. start and stop carrying a weapon
-        Victimisation,   # 6. victimisation raises the victim's exposure
-        Exploitation,    # 7. county-lines recruitment and exit
-        Justice,         # 8. detection, custody, release
-        LifeCourse,      # 9. ageing, exit at 25, new cohort
-        Rewiring,        # 10. friendships dissolve and re-form
+        Fear,            # 5. residents hear of incidents and worry; young people's fear
+        WeaponCarrying,  # 6. start and stop carrying a weapon (fear among the reasons)
+        Victimisation,   # 7. victimisation raises the victim's exposure
+        Exploitation,    # 8. county-lines recruitment and exit
+        Justice,         # 9. detection, custody, release
+        LifeCourse,      # 10. ageing, exit at 25, new cohort
+        Rewiring,        # 11. friendships dissolve and re-form
     )
 
     def __init__(self, scenario: Scenario | str | os.PathLike = "borough", *,
@@ -119,6 +121,9 @@ class ViolenceModel(mesa.Model):
         self.incidents = self.incident_buffer.first(0)  # this step's incidents (none yet)
         self._no_incidents = (self.incident_buffer, self.incidents)
         self.possession_by_nbhd = np.zeros(self.world.nbhd_share.shape[0], np.int64)
+        # residents by neighbourhood: the area's, shared as its young people are (assumption)
+        self.worry = empty_worry(self.world.nbhd_share * scenario.area.residents)
+        self.fear_now = dict.fromkeys(FEAR_LEVELS, float("nan"))  # set by the fear process
         funded, self.budget_report = fund(scenario)
         self.service_strength = 1.0
         self.interventions = delivery.build(funded, self)

@@ -8,9 +8,11 @@ outcome or counter is an error rather than a silent zero.
 * :data:`EVENTS` — counted by the processes during a step (``Process.count``);
 * :data:`INCIDENT_COUNTS` — counted from the step's incidents;
 * :data:`STOCKS` — counted from the state at the end of a step;
+* :data:`FEAR_LEVELS` — shares worried and afraid from the fear process at the end of a step;
 * :data:`STEP_RATES` — derived per-step columns of ``steps.parquet``;
 * :data:`PERIOD_RATES` — rates over a month or a year (``monthly.parquet``, the summary);
-* :data:`NEIGHBOURHOOD_COUNTS` — columns of ``neighbourhoods.parquet`` (per month);
+* :data:`NEIGHBOURHOOD_COUNTS` and :data:`NEIGHBOURHOOD_MEANS` — columns of
+  ``neighbourhoods.parquet`` (per month);
 * :data:`RUN_OUTCOMES` — totals and means over a run's recorded period (sweep outcomes);
 * :data:`COMPARISON_OUTCOMES` — what ``vsim compare`` reports for a scenario against its
   baseline, besides ``<outcome>_baseline``, ``<outcome>_averted`` and
@@ -69,6 +71,8 @@ EVENTS = _declare(
     ("possession_offences", "weapon carriers found in stop and search", "offences"),
     ("ties_dissolved", "friendships that dissolved", "ties"),
     ("ties_formed", "friendships that formed", "ties"),
+    ("homicides", "homicides among incidents with a weapon and serious injury (drawn for "
+     "residents' worry; crime costs value their expected number)", "homicides"),
 )
 INCIDENT_COUNTS = _declare(
     ("incidents", "incidents of violence by simulated young people", "incidents"),
@@ -100,6 +104,12 @@ STOCKS = _declare(
     ("weapon_carriers", "young people carrying a weapon", YP),
     ("active_lines", "county lines operating", "lines"),
 )
+# Shares from the fear process at the end of a step (NaN when it is switched off).
+WORRIED, AFRAID = "worried_share", "young_people_afraid"
+FEAR_LEVELS = _declare(
+    (WORRIED, "residents worried about knife crime", "share of residents"),
+    (AFRAID, "young people afraid of becoming victims of violence", "share of young people"),
+)
 STEP_RATES = _declare(
     ("incidents_per_1000_young_people", "incidents per 1,000 young people", "per step"),
     ("incidents_per_1000_residents", "incidents per 1,000 residents", "per step"),
@@ -122,6 +132,11 @@ NEIGHBOURHOOD_COUNTS = _declare(
     ("robbery", "police.uk 'Robbery'", "crimes"),
     ("possession_of_weapons", "police.uk 'Possession of weapons'", "crimes"),
 )
+# Means over a month of each neighbourhood's steps (neighbourhoods.parquet).
+NEIGHBOURHOOD_MEANS = _declare(
+    (WORRIED, "residents of the neighbourhood worried about knife crime, month mean",
+     "share of residents"),
+)
 POUNDS = "£"
 RUN_OUTCOMES = _declare(
     ("incidents", "incidents over the horizon", "incidents", ("sum", ("incidents",))),
@@ -138,18 +153,22 @@ RUN_OUTCOMES = _declare(
      ("mean", ("n_involved", "n_entrenched"))),
     ("mean_exploited", "young people exploited, on average", YP, ("mean", ("n_exploited",))),
     ("mean_in_custody", "young people in custody, on average", YP, ("mean", ("in_custody",))),
+    ("mean_worried_share", "residents worried about knife crime, on average",
+     "share of residents", ("mean", (WORRIED,))),
+    ("mean_young_people_afraid", "young people afraid of becoming victims, on average",
+     "share of young people", ("mean", (AFRAID,))),
     ("programme_cost", "cost of the interventions over the horizon", POUNDS),
 )
 # What the model's Mesa DataCollector reports at every recorded step (and at the start).
 MAIN = ("incidents", "incidents_recorded", "weapon_incidents", "serious_injury_incidents",
         "n_involved", "n_entrenched", "n_exploited", "in_custody", "weapon_carriers",
-        "active_lines", "n_young_people")
+        "active_lines", "n_young_people", "worried_share", "young_people_afraid")
 # The old name of a run outcome: accepted in experiment files for one release, with a note.
 DEPRECATED = {"cost_total": "programme_cost"}
 
 # Outcomes a comparison sets scenario against baseline for, in the order it reports them.
 COMPARED = ("incidents", "weapon_incidents", "serious_injury_incidents", "mean_exploited",
-            "incidents_recorded")
+            "incidents_recorded", "mean_worried_share", "mean_young_people_afraid")
 COMPARISON_OUTCOMES = _declare(
     ("n_participants", "young people ever enrolled", YP),
     ("n_peers", "untreated friends of participants at enrolment", YP),
@@ -197,8 +216,9 @@ COMPARISON_OUTCOMES = _declare(
 
 # The same name in several tables is the same quantity over another span (a step, a month and
 # a neighbourhood, a run); looked up without a table, the run's meaning comes first.
-_EVERY = {**EVENTS, **INCIDENT_COUNTS, **STOCKS, **STEP_RATES, **PERIOD_RATES,
-          **NEIGHBOURHOOD_COUNTS, **COMPARISON_OUTCOMES, **RUN_OUTCOMES}
+_EVERY = {**EVENTS, **INCIDENT_COUNTS, **STOCKS, **FEAR_LEVELS, **STEP_RATES, **PERIOD_RATES,
+          **NEIGHBOURHOOD_COUNTS, **NEIGHBOURHOOD_MEANS, **COMPARISON_OUTCOMES,
+          **RUN_OUTCOMES}
 
 
 def comparison_outcome(name: str) -> Outcome:
@@ -208,6 +228,8 @@ def comparison_outcome(name: str) -> Outcome:
                                ("_reduction_pct", "% reduction", "%")):
         if name.endswith(suffix) and name[: -len(suffix)] in COMPARED:
             base = RUN_OUTCOMES[name[: -len(suffix)]]
+            if suffix == "_averted" and base.unit.startswith("share"):
+                text = "reduced by (baseline minus scenario)"
             return Outcome(name, f"{base.description}: {text}", unit or base.unit)
     if name in COMPARED:
         return RUN_OUTCOMES[name]

@@ -79,7 +79,10 @@ def averted_bands(timeseries: pd.DataFrame, baseline: str) -> pd.DataFrame:
 
 
 def monthly_bands_from(per_rep: pd.DataFrame) -> pd.DataFrame:
-    """Mean and 95% interval over replicates of ``incidents`` per scenario and month."""
+    """Mean and 95% interval over replicates of ``incidents`` per scenario and month.
+
+    (Any per-replicate monthly value named ``incidents``: the worry plot passes its own.)
+    """
     grouped = per_rep.groupby(["scenario", "month"], sort=True)["incidents"]
     out = grouped.agg(["mean", "std", "count"]).reset_index()
     half = [t_quantile(int(n) - 1) * sd / math.sqrt(n) if n > 1 else math.nan
@@ -130,6 +133,34 @@ def incidents_over_time(timeseries: pd.DataFrame, labels: list[str], path: Path,
     bottom.set_ylabel(f"averted vs {labels[0]}")
     bottom.set_xlabel("month")
     bottom.grid(alpha=0.3)
+    fig.savefig(path, format="png")
+    return path
+
+
+def worry_over_time(timeseries: pd.DataFrame, labels: list[str], path: Path,
+                    funding: tuple | None = None) -> Path:
+    """Residents worried about knife crime each month (mean and 95% interval), by scenario."""
+    ts = _with_months(timeseries)
+    per_rep = (ts.groupby(["scenario", "month", "replicate"], sort=True)["worried_share"]
+               .mean().mul(100.0).rename("incidents").reset_index())
+    bands = monthly_bands_from(per_rep)
+    fig = _figure(8.0, 3.8)
+    ax = fig.subplots()
+    if funding is not None:
+        ax.axvspan(pd.Timestamp(funding[0]), pd.Timestamp(funding[1]), color="#f2c14e",
+                   alpha=0.18, lw=0, label="funded")
+    for k, label in enumerate(labels):
+        part = bands[bands["scenario"] == label]
+        colour = f"C{k % 10}"
+        ax.plot(part["month"], part["mean"], "--" if k == 0 else "-", color=colour, lw=1.6,
+                label=f"{label} (baseline)" if k == 0 else label)
+        ax.fill_between(part["month"], part["ci_low"], part["ci_high"], color=colour,
+                        alpha=0.2, lw=0)
+    ax.set_ylabel("residents worried (%)")
+    ax.set_ylim(bottom=0)
+    ax.set_title("Residents worried about knife crime, per month (mean and 95% interval)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
     fig.savefig(path, format="png")
     return path
 

@@ -17,7 +17,15 @@ import numpy as np
 
 from vsim.compiled import kernel
 from vsim.observers import Observer
-from vsim.outcomes import EVENTS, INCIDENT_COUNTS, MAIN, NEIGHBOURHOOD_COUNTS, RUN_OUTCOMES, STOCKS
+from vsim.outcomes import (
+    EVENTS,
+    FEAR_LEVELS,
+    INCIDENT_COUNTS,
+    MAIN,
+    NEIGHBOURHOOD_COUNTS,
+    RUN_OUTCOMES,
+    STOCKS,
+)
 from vsim.state import people_view
 
 # The positions stock_kernel and incident_kernel fill, by name. They must cover the
@@ -136,8 +144,12 @@ class Recorder(Observer):
         self.columns = {name: np.zeros(n, np.int64)
                         for name in (*EVENTS, *INCIDENT_COUNTS, *STOCKS)}
         self.columns["attributable_to_exposure"] = np.zeros(n, np.float64)
+        self.columns.update({name: np.full(n, np.nan) for name in FEAR_LEVELS})
         n_nbhd = model.world.nbhd_share.shape[0]
         self.by_neighbourhood = np.zeros((n, n_nbhd, len(NEIGHBOURHOOD_COUNTS)), np.int64)
+        # residents' worry by step and neighbourhood (NaN with the fear process off)
+        self.worry_by_neighbourhood = np.full((n, n_nbhd), np.nan)
+        self.fear_on = model.scenario.processes.fear
         self._beyond = np.zeros((n_nbhd, len(NEIGHBOURHOOD_COUNTS)), np.int64)  # past the end
         self.incident_chunks: list[dict[str, np.ndarray]] = []
         self.snapshot_chunks: list[dict[str, np.ndarray]] = []
@@ -155,6 +167,7 @@ class Recorder(Observer):
     def _at_start(self, model) -> None:
         self.latest = {name: 0 for name in self.columns}
         self.latest.update(count_stocks(model.people, model.lines, model.t))
+        self.latest.update(model.fear_now)
 
     def after_step(self, model, t: int) -> None:
         """Record step ``t`` if it is past the burn-in.
@@ -172,10 +185,13 @@ class Recorder(Observer):
         values = model.events.as_dict()
         values.update(incident_counts(model.incidents, table))
         values.update(count_stocks(model.people, model.lines, model.t))
+        values.update(model.fear_now)
         self.latest = values
         if not recorded:
             return
         table[:, 6] = model.possession_by_nbhd
+        if self.fear_on:
+            self.worry_by_neighbourhood[row] = model.worry.worried
         for name, value in values.items():
             self.columns[name][row] = value
         if self.keep_snapshots and self.snapshot_every and row % self.snapshot_every == 0:

@@ -99,6 +99,18 @@ def _run_figures(folder: Path) -> list[str]:
     fig.tight_layout()
     out.append(embed_png(fig))
     plt.close(fig)
+    if "worried_share" in steps and steps["worried_share"].notna().any():
+        fig, ax = plt.subplots(figsize=(9, 3.2))
+        ax.plot(steps["date"], 100 * steps["worried_share"], color="#a1232b",
+                label="residents worried about knife crime")
+        ax.plot(steps["date"], 100 * steps["young_people_afraid"], color="#6a3d9a",
+                label="young people afraid of violence")
+        ax.set_ylabel("%")
+        ax.set_ylim(0, 100)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        out.append(embed_png(fig))
+        plt.close(fig)
     return out
 
 

@@ -25,11 +25,14 @@ KEY_FIGURES = ("incidents_reduction_pct", "incidents_averted", "weapon_incidents
                "pv_programme_cost", "pv_incremental_cost", "pv_crime_cost_averted", "npv",
                "pv_benefit_cost_ratio", "pv_cost_per_incident_averted",
                "benefit_after_funding_share", "n_participants", "direct_averted",
-               "spillover_averted")
+               "spillover_averted", "mean_worried_share_baseline", "mean_worried_share_averted",
+               "mean_young_people_afraid_averted")
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
                 8: "eight", 9: "nine", 10: "ten"}
 CHARTS = (("incidents_over_time.png", "Incidents each month, with and without the "
                                       "portfolio (funded months shaded)"),
+          ("worry_over_time.png", "Residents worried about knife crime each month, with "
+                                  "and without the portfolio"),
           ("cost_effectiveness.png", "Cost against incidents averted, each replicate a dot"),
           ("acceptability.png", "How likely the portfolio is to be worth its cost, by the "
                                 "value put on an incident averted"))
@@ -77,6 +80,8 @@ def in_unit(value: float, unit: str) -> str:
         return number(100 * value, 0) + "%"
     if unit == "ratio":
         return number(value, 2)
+    if unit.startswith("share of"):  # a share worried or afraid, or a change in one
+        return number(100 * value, 1) + "%"
     return number(value, 1 if value is not None and abs(value) < 100 else 0)
 
 
@@ -104,6 +109,23 @@ class Figures:
     def triple(self, outcome: str) -> tuple[float, float, float]:
         """(mean, low, high)."""
         return self.get(outcome), self.get(outcome, "ci_low"), self.get(outcome, "ci_high")
+
+
+def fear_sentence(fig: Figures) -> str:
+    """Residents' worry and young people's fear against the baseline, in words ('' if off)."""
+    base = fig.get("mean_worried_share_baseline")
+    if not math.isfinite(base):
+        return ""
+    parts = []
+    for name, who in (("mean_worried_share", "residents worried about knife crime"),
+                      ("mean_young_people_afraid", "young people afraid of violence")):
+        mean, lo, hi = fig.triple(f"{name}_averted")
+        change = "fewer" if mean >= 0 else "more"
+        span = (interval(100 * lo, 100 * hi, lambda v: number(v, 1)) if mean >= 0 else
+                interval(-100 * hi, -100 * lo, lambda v: number(v, 1)))
+        parts.append(f"{number(100 * abs(mean), 1)} percentage points {change} {who} {span}")
+    return (f"Fear of violence: {number(100 * base, 1)}% of residents worried about knife "
+            f"crime in the baseline; {'; '.join(parts)}.")
 
 
 def headline(fig: Figures, years: float) -> str:
@@ -224,7 +246,8 @@ def compare_brief(folder: Path) -> list[str]:
         parts.append(f"<p class='headline'><b>{html.escape(label)}</b> against "
                      f"{html.escape(manifest['baseline'])}: {html.escape(headline(fig, years))}"
                      "</p>")
-        for text in (evidence_note(evidence, label), cliff_paragraph(cliff, label)):
+        for text in (fear_sentence(fig), evidence_note(evidence, label),
+                     cliff_paragraph(cliff, label)):
             if text:
                 parts.append(f"<p>{html.escape(text)}</p>")
     parts.append(f"<p class='note'>Means over {manifest['replicates']} replicates on common "

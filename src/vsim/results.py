@@ -278,7 +278,8 @@ def collect_results(model) -> Results:
                         sc.time.start, sc.time.step_days, sc.area.residents)
     incidents = _incident_frame(model)
     nbhd = neighbourhood_frame(record.by_neighbourhood[:rows], model.world.nbhd_names,
-                               sc.time.start, sc.time.step_days)
+                               sc.time.start, sc.time.step_days,
+                               record.worry_by_neighbourhood[:rows])
     return Results(scenario=sc, seed=model.seed, steps=steps,
                    monthly=monthly_frame(steps, sc.area.residents), neighbourhoods=nbhd,
                    police_uk=police_uk_long(nbhd), incidents=incidents,

@@ -90,7 +90,7 @@ class Streams:
         "create_exploiter", "create_household_size", "create_school", "create_place_site",
         "create_gang_member", "entry", "desist", "entrench", "offend", "victim", "weapon",
         "injury", "robbery", "report", "carry", "recruit", "exploit_exit", "disrupt", "replace",
-        "detect", "custody", "rewire", "form_ties", "school", "cohort", "gang_topup",
+        "detect", "custody", "rewire", "form_ties", "school", "cohort", "gang_topup", "homicide",
         # Stream names reserved for interventions so they never collide with processes.
         "intervention",
     )

@@ -28,6 +28,7 @@ from vsim.sections import (
     RiskFactorSettings,
     TimeSettings,
 )
+from vsim.sections_fear import FearEvent, FearSettings
 from vsim.sections_world import (
     ExploiterSettings,
     JusticeSettings,
@@ -38,7 +39,8 @@ from vsim.sections_world import (
 
 __all__ = ["AppraisalSettings", "AreaSettings", "BudgetSettings", "ContagionSettings", "Count",
            "CrimeCosts",
-           "ExploiterSettings", "JusticeSettings", "Neighbourhood", "NetworkSettings",
+           "ExploiterSettings", "FearEvent", "FearSettings", "JusticeSettings", "Neighbourhood",
+           "NetworkSettings",
            "OffendingSettings", "OutputSettings", "PlaceSettings", "PlaceType",
            "PopulationSettings", "Positive", "Probability", "ProcessSwitches",
            "PropensitySettings", "Rate", "RiskFactorSettings", "Scenario", "Section",
@@ -62,6 +64,9 @@ class ProcessSwitches(Section):
     justice: bool = Field(True, description="Detection, custody and release.")
     life_course: bool = Field(True, description="Ageing, exit at 25, yearly cohort entry.")
     rewiring: bool = Field(True, description="Weekly tie rewiring and repair.")
+    fear: bool = Field(True, description=(
+        "Residents' worry and young people's fear of violence, and fear's push towards "
+        "carrying a weapon; off: no worry or fear is computed and carrying is as without it."))
 
 
 class OutputSettings(Section):
@@ -155,6 +160,7 @@ class Scenario(Section):
     exploiters: ExploiterSettings = ExploiterSettings()
     places: PlaceSettings = PlaceSettings()
     justice: JusticeSettings = JusticeSettings()
+    fear: FearSettings = FearSettings()
     processes: ProcessSwitches = ProcessSwitches()
     outputs: OutputSettings = OutputSettings()
     interventions: tuple[AnyIntervention, ...] = Field((), description=(
@@ -162,7 +168,7 @@ class Scenario(Section):
         "family_therapy, outreach, hotspot_policing, exploiter_disruption, "
         "focused_deterrence, civil_injunction, referral_pathway, trusted_relationships, "
         "workforce_upskilling, school_programme, diversionary_activities, targeted_support, "
-        "domestic_abuse_support)."))
+        "domestic_abuse_support, community_reassurance)."))
     budget: BudgetSettings = BudgetSettings()
     crime_costs: CrimeCosts = CrimeCosts()
     appraisal: AppraisalSettings = AppraisalSettings()
@@ -193,11 +199,26 @@ class Scenario(Section):
             if any(kind not in known for kind in kinds):
                 raise ValueError(f"interventions[{k}].place_kinds: {list(kinds)} must be among "
                                  f"places.types kinds {known}")
+        self._check_fear_places(names)
         if self.networks.mean_degree > self.networks.max_degree:
             raise ValueError(
                 f"networks.mean_degree ({self.networks.mean_degree}) must not exceed "
                 f"networks.max_degree ({self.networks.max_degree})")
         return self
+
+    def _check_fear_places(self, names: list[str]) -> None:
+        """Neighbourhoods named by adjacency and by fear events must exist."""
+        for n in self.area.neighbourhoods:
+            unknown = [a for a in n.adjacent if a not in names or a == n.name]
+            if unknown:
+                raise ValueError(f"area.neighbourhoods '{n.name}'.adjacent: {unknown} must be "
+                                 "other neighbourhoods of this scenario")
+        for k, event in enumerate(self.fear.events):
+            if event.neighbourhood and event.neighbourhood not in names:
+                shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+                raise ValueError(f"fear.events[{k}].neighbourhood: {event.neighbourhood!r} is "
+                                 f"not a neighbourhood of this scenario ({shown}); leave it "
+                                 "empty for an area-wide event")
 
     def __iter__(self):
         """Refuse iteration: a scenario is one value.

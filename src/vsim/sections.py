@@ -83,6 +83,9 @@ class Neighbourhood(Section):
     share: Positive = Field(..., description="Relative share of the area's young people.")
     deprivation: float = Field(0.0, ge=-4, le=4, description=(
         "Deprivation as a standard score (0 = England average, +1 = one SD more deprived)."))
+    adjacent: tuple[str, ...] = Field((), description=(
+        "Names of the neighbourhoods next to it: residents hear of their incidents "
+        "(fear.spread_neighbours). Adjacency is made symmetric."))
 
 
 class AreaSettings(Section):

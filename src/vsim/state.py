@@ -57,6 +57,9 @@ PERSON_FIELDS = {
     "last_offence": (np.int32, NEVER, "step of the last offence"),
     "gang": (np.int32, -1, "gang, -1 for none"),
     "target_degree": (np.int16, 0, "friendships the person seeks"),
+    "fear": (np.float32, 0, "chance of being afraid of violence (0 when fear is switched off)"),
+    "fear_from_victimisation": (np.float32, 0, "log-odds of fear added by their own and their "
+                                "friends' recent victimisation, decaying"),
 }
 
 
@@ -161,6 +164,16 @@ Lines = namedtuple("Lines", [
     "recruited_this_year",  # int32
     "reopen_step",          # int32, step at which a closed line is replaced
     "rel_disruption",       # float64, intervention modifier, reset each step
+])
+
+# Residents' worry about knife crime, one row per neighbourhood (ODD: fear).
+Worry = namedtuple("Worry", [
+    "perceived",   # float64, what residents remember of ordinary incidents (weighted, per
+                   # 1,000 residents a year; decays with fear.half_life_weeks)
+    "salience",    # float64, what they remember of homicides and high-profile events
+    "worried",     # float64, share of residents worried about knife crime this step
+    "rel_worry",   # float64, intervention modifier on the odds of worry, reset each step
+    "residents",   # float64, residents of the neighbourhood (the area's, by share)
 ])
 
 # Households: family functioning and domestic abuse are shared by siblings.

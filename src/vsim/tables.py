@@ -12,7 +12,16 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from vsim.outcomes import EVENTS, INCIDENT_COUNTS, NEIGHBOURHOOD_COUNTS, STEP_RATES, STOCKS
+from vsim.outcomes import (
+    EVENTS,
+    FEAR_LEVELS,
+    INCIDENT_COUNTS,
+    NEIGHBOURHOOD_COUNTS,
+    NEIGHBOURHOOD_MEANS,
+    STEP_RATES,
+    STOCKS,
+    WORRIED,
+)
 
 POLICE_UK_CATEGORIES = {
     "violence_and_sexual_offences": "Violence and sexual offences",
@@ -33,7 +42,7 @@ def steps_frame(columns: dict[str, np.ndarray], start: dt.date, step_days: int,
     n = len(next(iter(columns.values())))
     df = pd.DataFrame({"step": np.arange(n, dtype=np.int64),
                        "date": step_dates(start, n, step_days)})
-    for name in (*INCIDENT_COUNTS, *STOCKS, *EVENTS):
+    for name in (*INCIDENT_COUNTS, *STOCKS, *EVENTS, *FEAR_LEVELS):
         df[name] = columns[name]
     young = df["n_young_people"].where(df["n_young_people"] > 0)
     df["incidents_per_1000_young_people"] = 1000.0 * df["incidents"] / young
@@ -47,7 +56,7 @@ def steps_frame(columns: dict[str, np.ndarray], start: dt.date, step_days: int,
 
 SUM_COLUMNS = (*INCIDENT_COUNTS, *EVENTS, *(name for name in STEP_RATES
                                              if name.startswith("police_uk_")))
-MEAN_COLUMNS = tuple(STOCKS)
+MEAN_COLUMNS = (*STOCKS, *FEAR_LEVELS)
 
 
 def monthly_frame(steps: pd.DataFrame, residents: int) -> pd.DataFrame:
@@ -70,13 +79,16 @@ def monthly_frame(steps: pd.DataFrame, residents: int) -> pd.DataFrame:
 
 
 def neighbourhood_frame(counts: np.ndarray, names: list[str], start: dt.date,
-                        step_days: int) -> pd.DataFrame:
+                        step_days: int, worried: np.ndarray | None = None) -> pd.DataFrame:
     """Monthly counts by neighbourhood from ``counts[step, neighbourhood, column]``.
 
-    Columns: all incidents, recorded, weapon, serious injury and the police.uk categories.
-    An incident counts in the neighbourhood of its place, or the perpetrator's home when it
-    happened in private or elsewhere.
+    Columns: all incidents, recorded, weapon, serious injury and the police.uk categories,
+    then the month mean of residents' worry (``worried[step, neighbourhood]``; NaN if not
+    given). An incident counts in the neighbourhood of its place, or the perpetrator's home
+    when it happened in private or elsewhere.
     """
+    if worried is None:
+        worried = np.full(counts.shape[:2], np.nan)
     n_steps, n_nbhd, _ = counts.shape
     months = step_dates(start, n_steps, step_days).to_period("M").astype(str)
     month_names = sorted(set(months))
@@ -85,12 +97,15 @@ def neighbourhood_frame(counts: np.ndarray, names: list[str], start: dt.date,
     for month in month_names:
         total = counts[index == month].sum(axis=0)
         frame = pd.DataFrame(total, columns=list(NEIGHBOURHOOD_COUNTS))
+        frame[WORRIED] = worried[index == month].mean(axis=0)
         frame.insert(0, "neighbourhood", names)
         frame.insert(0, "month", month)
         rows.append(frame)
     if not rows:  # no recorded step yet
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in NEIGHBOURHOOD_COUNTS else "object")
-                             for c in ("month", "neighbourhood", *NEIGHBOURHOOD_COUNTS)})
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in NEIGHBOURHOOD_COUNTS else
+                                          "float64" if c in NEIGHBOURHOOD_MEANS else "object")
+                             for c in ("month", "neighbourhood", *NEIGHBOURHOOD_COUNTS,
+                                       *NEIGHBOURHOOD_MEANS)})
     return pd.concat(rows, ignore_index=True)
 
 

@@ -36,6 +36,7 @@ MODIFIERS = {
     "rel_desistance": "Multiplier of the desistance rate (above 1: leave involvement sooner).",
     "rel_recruitment": "Multiplier of the county-lines recruitment hazard.",
     "rel_exploit_exit": "Multiplier of the exit rate from exploitation.",
+    "rel_fear": "Multiplier of the odds of being afraid of violence (below 1: reassured).",
 }
 _ROW = {name: k for k, name in enumerate(MODIFIERS)}
 REL_PERPETRATION = _ROW["rel_perpetration"]
@@ -44,6 +45,7 @@ REL_ENTRY = _ROW["rel_entry"]
 REL_DESISTANCE = _ROW["rel_desistance"]
 REL_RECRUITMENT = _ROW["rel_recruitment"]
 REL_EXPLOIT_EXIT = _ROW["rel_exploit_exit"]
+REL_FEAR = _ROW["rel_fear"]
 
 # The risk score β·x: each person-level factor (a field of the people arrays and a column of
 # people.parquet) with its coefficient in the scenario's [propensity] section, in the order

@@ -68,12 +68,13 @@ def state_of(model: ViolenceModel) -> dict[str, Any]:
     state: dict[str, Any] = {}
     groups = {"people": model.people, "ties": model.ties, "places": model.world.places,
               "lines": model.lines, "pools": model.pools, "incidents": model.incidents,
-              "households": model.world.households}
+              "households": model.world.households, "worry": model.worry}
     for group, arrays in groups.items():
         for field, arr in zip(arrays._fields, arrays, strict=True):
             state[f"{group}.{field}"] = np.array(arr, copy=True)
     state["possession_by_nbhd"] = model.possession_by_nbhd.copy()
     state["next_pid"] = model.next_pid
+    state["fear_now"] = {k: v if v == v else "nan" for k, v in model.fear_now.items()}
     state["events"] = model.events.as_dict()
     return state
 

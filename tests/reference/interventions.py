@@ -41,7 +41,8 @@ FIELDS = {"slots": np.int64, "pids": np.int64, "status": np.int8, "t_referred": 
           "t_enrolled": np.int32, "t_discharged": np.int32, "share_done": np.float64}
 STAGED = {"stage": np.int8, "max_stage": np.int8}  # the referral pathway's own
 NEVER = 2**31 - 1
-UNSTAFFED = ("hotspot_policing", "exploiter_disruption", "workforce_upskilling")
+UNSTAFFED = ("hotspot_policing", "exploiter_disruption", "workforce_upskilling",
+             "community_reassurance")
 PERPETRATION = list(MODIFIERS).index("rel_perpetration")
 
 
@@ -338,6 +339,9 @@ def _service(model, iv) -> None:
         for pl in _worked_places(model, iv):
             model.world.places.rel_opportunity[pl] *= spec.rel_opportunity  # float64
         HITS["guardianship"] += 1
+    if spec.type == "outreach" and funded:
+        _reassure(model, {int(model.world.places.neighbourhood[pl])
+                          for pl in _worked_places(model, iv)}, spec.rel_worry)
     _store(iv, rows)
     _book(iv, rows, tm, new, completed + left, dropped)
 
@@ -361,6 +365,14 @@ def _book(iv, rows, tm, new: int, completed: int, dropped: int) -> None:
         "capacity": tm.capacity if paying else 0})
 
 
+def _reassure(model, neighbourhoods, rel_worry: float) -> None:
+    """Residents' odds of worry × rel_worry in each of these neighbourhoods, once each."""
+    if rel_worry != 1.0 and neighbourhoods:
+        HITS["reassured"] += 1
+        for g in neighbourhoods:
+            model.worry.rel_worry[g] *= rel_worry  # float64
+
+
 def _unstaffed(model, iv) -> None:
     """Hotspots, lines, upskilling: no participants, an effect while funded, costs booked.
 
@@ -381,8 +393,21 @@ def _unstaffed(model, iv) -> None:
     elif tm.start <= tm.t <= tm.end and spec.type == "hotspot_policing":
         here = [pl for pl in range(places.kind.shape[0])
                 if _nbhd_ok(model, spec, int(places.neighbourhood[pl]))]
-        for pl in _hottest(places, here, spec.n_places):
+        hottest = _hottest(places, here, spec.n_places)
+        for pl in hottest:
             places.rel_opportunity[pl] *= spec.rel_opportunity  # float64
+        HITS[spec.type] += 1
+        _reassure(model, {int(places.neighbourhood[pl]) for pl in hottest}, spec.rel_worry)
+        if spec.rel_fear_users != 1.0:
+            p, row = model.people, list(MODIFIERS).index("rel_fear")
+            for i in range(p.capacity):
+                if p.alive[i] and int(p.place[i]) in hottest:
+                    p.modifiers[row, i] = f32(float(p.modifiers[row, i])
+                                              * f32(spec.rel_fear_users))
+            HITS["users' fear"] += 1
+    elif tm.start <= tm.t <= tm.end and spec.type == "community_reassurance":
+        _reassure(model, [g for g in range(model.worry.rel_worry.shape[0])
+                          if _nbhd_ok(model, spec, g)], spec.rel_worry)
         HITS[spec.type] += 1
     elif tm.start <= tm.t <= tm.end:
         for line in range(lines.rel_disruption.shape[0]):
@@ -401,6 +426,7 @@ def interventions(model) -> dict[str, int]:
     model.people.modifiers[:] = 1.0
     model.world.places.rel_opportunity[:] = 1.0
     model.lines.rel_disruption[:] = 1.0
+    model.worry.rel_worry[:] = 1.0
     model.service_strength = 1.0
     for iv in model.interventions:
         iv.strength = model.service_strength
@@ -475,13 +501,16 @@ WORLDS = {
     # hotspots, domestic abuse, school referrals, a universal programme; line disruption, an
     # out-of-school service and one with no staff added
     "iv_waltham": partial(_case, "waltham_forest", 12, {
-        1: {"p_dropout_weekly": 0.05}, 2: {"start": "2018-11-05", **SHORT, "p_referral": 0.5},
+        0: {"rel_worry": 0.9, "rel_fear_users": 1.3}, 1: {"p_dropout_weekly": 0.05},
+        2: {"start": "2018-11-05", **SHORT, "p_referral": 0.5},
         3: {"start": "2018-11-05", **SHORT, "p_dropout_weekly": 0.0, "max_age": 15,
             "caseload": 10}}, (
         {"type": "exploiter_disruption"},
         {"type": "diversionary_activities", "in_school": "no", "targeting": "network", **SHORT,
          "levels": list(LEVEL_NAMES), "staff": 1},
-        {"type": "mentoring", "name": "no staff", "staff": 0})),
+        {"type": "mentoring", "name": "no staff", "staff": 0},
+        {"type": "community_reassurance", "neighbourhoods": ["neighbourhood 2",
+                                                             "neighbourhood 5"]})),
     # upskilling funded; gang targeting in two neighbourhoods (entry × 0.05: 1 − 0.95·strength
     # < 0, floored at 0); outreach at parks and school gates
     "iv_suffolk": partial(_case, "suffolk", 20, {

@@ -195,8 +195,9 @@ def weapon_carrying(model) -> dict[str, int]:
     """Carriers not in custody stop with 1 − (1 − p_stop_carrying)^weeks; others start.
 
     Starting: 1 − (1 − r)^weeks, r = min(1, p_start_carrying · (1 + c·V) · (1 + level)
-    · rel_carry_if_exploited (if exploited)), c = coef_carry_victimisation; one draw (carry,
-    k = 0) decides either. Counts those who start.
+    · rel_carry_if_exploited (if exploited) · ((1 − s) + s·F/F_ref) (with the fear process
+    on)), c = coef_carry_victimisation; one draw (carry, k = 0) decides either. Counts those
+    who start.
     """
     p, o, t, weeks = model.people, model.scenario.offending, model.t, model.weeks_per_step
     key = int(model.streams["carry"])
@@ -214,6 +215,11 @@ def weapon_carrying(model) -> dict[str, int]:
                 * (1.0 + int(p.level[i])))
         if p.exploited_by[i] >= 0:
             rate *= model.scenario.exploiters.rel_carry_if_exploited
+        fear = model.scenario.fear
+        if model.scenario.processes.fear and fear.self_protection_share > 0:
+            # self-protection: that share of starting scales with fear (ODD: weapon-carrying)
+            s = fear.self_protection_share
+            rate *= (1.0 - s) + s * float(p.fear[i]) / fear.afraid_reference
         if rate > 1.0:
             HITS["start rate capped at 1"] += 1
         rate = min(rate, 1.0)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from vsim.delivery.base import Intervention
+from vsim.delivery.base import Intervention, stream_text
 from vsim.delivery.domestic_abuse import DomesticAbuseSupport
-from vsim.delivery.enforcement import ExploiterDisruption, HotspotPolicing
+from vsim.delivery.enforcement import CommunityReassurance, ExploiterDisruption, HotspotPolicing
 from vsim.delivery.family_therapy import FamilyTherapy
 from vsim.delivery.outreach import Outreach
 from vsim.delivery.referral_pathway import ReferralPathway
@@ -22,6 +22,7 @@ RUNTIMES: dict[str, type[Intervention]] = {
     "family_therapy": FamilyTherapy, "outreach": Outreach, "hotspot_policing": HotspotPolicing,
     "exploiter_disruption": ExploiterDisruption, "referral_pathway": ReferralPathway,
     "workforce_upskilling": WorkforceUpskilling, "domestic_abuse_support": DomesticAbuseSupport,
+    "community_reassurance": CommunityReassurance,
 }
 
 
@@ -32,7 +33,7 @@ def build(specs, model) -> list[Intervention]:
     # identical specs get streams of their own (the n-th copy draws from stream n)
     seen: dict[str, int] = {}
     for iv in built:
-        text = iv.spec.model_dump_json()
+        text = stream_text(iv.spec)
         if seen.get(text):
             iv.key = iv.stream(seen[text])
         seen[text] = seen.get(text, 0) + 1

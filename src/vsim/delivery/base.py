@@ -68,6 +68,23 @@ def apply_effects(participants, rel, t, decay_rate, strength, modifiers):
             modifiers[k, i] *= factor(rel[k], f)
 
 
+# Fields added after interventions' streams were first keyed (the fear process's): the key
+# leaves them out while they hold their family's default, so adding them moved nobody's draws.
+LATER_FIELDS = ("rel_worry", "rel_fear_users")
+LATER_EFFECTS = ("rel_fear",)
+
+
+def stream_text(spec: InterventionSpec) -> str:
+    """The text that keys a spec's random stream: its JSON, without later fields at default."""
+    defaults = type(spec)()
+    exclude: dict = {f: True for f in LATER_FIELDS
+                     if f in type(spec).model_fields and getattr(spec, f) == getattr(defaults, f)}
+    effects = {f for f in LATER_EFFECTS if getattr(spec.effects, f) == getattr(defaults.effects, f)}
+    if effects:
+        exclude["effects"] = effects
+    return spec.model_dump_json(exclude=exclude)
+
+
 class Intervention:
     """Runtime of one intervention in one model: waiting list, caseload, effects, ledger."""
 
@@ -113,8 +130,7 @@ class Intervention:
         is), not from the position in the list: listing interventions in another order gives
         each the same draws, so their effects compose independently of the order.
         """
-        text = self.spec.model_dump_json()
-        return stream_key(self.model.seed, f"intervention:{text}:{occurrence}")
+        return stream_key(self.model.seed, f"intervention:{stream_text(self.spec)}:{occurrence}")
 
     # ------------------------------------------------------------------ time
     @staticmethod

@@ -1,7 +1,8 @@
 """Enforcement in a model: patrols and disruption act on places and lines, not on people.
 
-Hotspot policing lowers the opportunity at the hottest places; exploiter disruption raises
-the rate at which county lines are closed. The schema and sources are
+Hotspot policing lowers the opportunity at the hottest places (and can change residents' worry
+and young users' fear there); community reassurance lowers residents' worry; exploiter
+disruption raises the rate at which county lines are closed. The schema and sources are
 :mod:`vsim.interventions.enforcement`.
 """
 
@@ -42,6 +43,24 @@ class HotspotPolicing(PlaceOrLineIntervention):
         heat = places.heat[candidates] / places.users[candidates]
         hottest = candidates[np.argsort(-heat, kind="stable")[: self.spec.n_places]]
         places.rel_opportunity[hottest] *= self.spec.rel_opportunity
+        reassure(model, places.neighbourhood[hottest], self.spec.rel_worry)
+        if self.spec.rel_fear_users != 1.0:
+            users = np.isin(model.people.place, hottest) & (model.people.alive == 1)
+            model.people.modifier("rel_fear")[users] *= np.float32(self.spec.rel_fear_users)
+
+
+def reassure(model, neighbourhoods: np.ndarray, rel_worry: float) -> None:
+    """Multiply the odds of residents' worry in these neighbourhoods (each once)."""
+    if rel_worry != 1.0 and neighbourhoods.size:
+        model.worry.rel_worry[np.unique(neighbourhoods)] *= rel_worry
+
+
+class CommunityReassurance(PlaceOrLineIntervention):
+    """Engagement with residents of its neighbourhoods (all, if none given) lowers worry."""
+
+    def act(self, model):
+        """Multiply the odds of worry in the neighbourhoods worked."""
+        reassure(model, np.nonzero(self.nbhd_mask)[0], self.spec.rel_worry)
 
 
 class ExploiterDisruption(PlaceOrLineIntervention):

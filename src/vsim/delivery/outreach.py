@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from vsim.delivery.base import Intervention
+from vsim.delivery.enforcement import reassure
 
 
 class Outreach(Intervention):
@@ -38,5 +39,8 @@ class Outreach(Intervention):
     def apply(self, model):
         """The participants' effects, and guardianship at the places worked."""
         super().apply(model)
-        if self.funded(model.t) and self.spec.rel_opportunity < 1.0:
-            model.world.places.rel_opportunity[self.places(model)] *= self.spec.rel_opportunity
+        if self.funded(model.t):
+            worked = self.places(model)
+            if self.spec.rel_opportunity < 1.0:
+                model.world.places.rel_opportunity[worked] *= self.spec.rel_opportunity
+            reassure(model, model.world.places.neighbourhood[worked], self.spec.rel_worry)

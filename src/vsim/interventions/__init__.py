@@ -25,6 +25,7 @@ from vsim.interventions.enforcement import (
 from vsim.interventions.family_therapy import FamilyTherapySpec
 from vsim.interventions.mentoring import MentoringSpec
 from vsim.interventions.outreach import OutreachSpec
+from vsim.interventions.reassurance import CommunityReassuranceSpec
 from vsim.interventions.referral_pathway import ReferralPathwaySpec
 from vsim.interventions.school_programme import SchoolProgrammeSpec
 from vsim.interventions.trusted_relationships import TrustedRelationshipsSpec
@@ -34,7 +35,7 @@ SPECS = (MentoringSpec, FamilyTherapySpec, OutreachSpec, HotspotPolicingSpec,
          ExploiterDisruptionSpec, FocusedDeterrenceSpec, CivilInjunctionSpec,
          ReferralPathwaySpec, TrustedRelationshipsSpec, WorkforceUpskillingSpec,
          SchoolProgrammeSpec, DiversionaryActivitiesSpec, TargetedSupportSpec,
-         DomesticAbuseSupportSpec)
+         DomesticAbuseSupportSpec, CommunityReassuranceSpec)
 TYPES = {spec.model_fields["type"].default: spec for spec in SPECS}
 
 AnyIntervention = Annotated[Union[SPECS], Field(discriminator="type")]  # noqa: UP007

@@ -15,20 +15,40 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from vsim.fields import Age, Caseload, Duration, Money, PlaceCount, Positive, Probability, Staff
+from vsim.fields import (
+    Age,
+    Caseload,
+    Duration,
+    Money,
+    Multiplier,
+    PlaceCount,
+    Positive,
+    Probability,
+    Staff,
+)
 from vsim.interventions.base import Effects, InterventionSpec, Level, Targeting
 
 
 class HotspotPolicingSpec(InterventionSpec):
     """Directed patrols at violence hotspots."""
 
-    effect_fields: ClassVar[tuple[str, ...]] = ("rel_opportunity",)
+    # rel_fear_users is left out: its default is no effect, so there is nothing to rate
+    effect_fields: ClassVar[tuple[str, ...]] = ("rel_opportunity", "rel_worry")
     type: Literal["hotspot_policing"] = "hotspot_policing"
     n_places: PlaceCount = Field(5, description=(
         "Hotspots patrolled. Assumption (evidence: assume-hotspot-policing)."))
     rel_opportunity: Probability = Field(0.84, description=(
         "Incident opportunity at a patrolled hotspot: Braga & Weisburd 2020, ~16% less crime "
         "(evidence: hotspots-braga-weisburd-2020)."))
+    rel_worry: Multiplier = Field(1.0, description=(
+        "Multiplier of the odds that residents of the patrolled hotspots' neighbourhoods are "
+        "worried about knife crime: order-maintenance policing at hot spots had no significant "
+        "effect on fear of crime (evidence: hotspots-fear-weisburd-2011)."))
+    rel_fear_users: Multiplier = Field(1.0, description=(
+        "Multiplier of the odds that young people who use the patrolled places are afraid of "
+        "violence. Stop and search there can reassure or alarm: 39% of people searched said "
+        "their opinion of the police worsened, 24% improved; no effect is assumed, set above 1 "
+        "or below (evidence: stop-search-opinion-hmic-2013, assume-fear-interventions)."))
     staff: Staff = Field(4.0, description=(
         "Officers (FTE). Assumption (evidence: assume-hotspot-policing)."))
     caseload: Caseload = Field(0.0, description="No caseload: place-based.")

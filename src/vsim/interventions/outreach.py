@@ -15,14 +15,23 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from vsim.fields import Age, Caseload, Duration, Money, PlaceCount, Probability, Staff
+from vsim.fields import (
+    Age,
+    Caseload,
+    Duration,
+    Money,
+    Multiplier,
+    PlaceCount,
+    Probability,
+    Staff,
+)
 from vsim.interventions.base import Effects, InterventionSpec, Targeting
 
 
 class OutreachSpec(InterventionSpec):
     """Targeted youth work with the young people who use ASB hotspots."""
 
-    effect_fields: ClassVar[tuple[str, ...]] = ("effects", "rel_opportunity")
+    effect_fields: ClassVar[tuple[str, ...]] = ("effects", "rel_opportunity", "rel_worry")
     type: Literal["outreach"] = "outreach"
     place_kinds: tuple[str, ...] = Field(("asb_hotspot", "park"), description=(
         "Kinds of place worked (seed: identified ASB hotspots; evidence: seed-redcar)."))
@@ -46,6 +55,11 @@ class OutreachSpec(InterventionSpec):
     rel_opportunity: Probability = Field(0.95, description=(
         "Incident opportunity at the worked places while funded (one evening a week of "
         "presence). Assumption (evidence: assume-outreach)."))
+    rel_worry: Multiplier = Field(0.95, description=(
+        "Multiplier of the odds that residents of the worked places' neighbourhoods are "
+        "worried about knife crime while funded: visible youth workers at the hotspots. "
+        "Assumption, small as for community policing (evidence: assume-fear-interventions, "
+        "community-policing-fear-gill-2014)."))
     cost_per_staff_per_year: Money = Field(35_000.0, description=(
         "JNC professional youth worker with on-costs (evidence: youth-worker-pay-jnc)."))
     cost_fixed_per_year: Money = Field(25_000.0, description=(

@@ -38,9 +38,12 @@ class SchoolProgrammeSpec(InterventionSpec):
     p_engage: Probability = Field(0.95, description=(
         "Attendance. Assumption (evidence: assume-school-programme)."))
     p_dropout_weekly: Probability = Field(0.0, description="Whole classes.")
-    effects: Effects = Field(Effects(rel_perpetration=0.95, rel_entry=0.9), description=(
+    effects: Effects = Field(Effects(rel_perpetration=0.95, rel_entry=0.9, rel_fear=0.9),
+                             description=(
         "Assumption: YEF low-impact band (2–9%) per pupil for universal delivery (evidence: "
-        "assume-school-programme-effect, yef-impact-bands)."))
+        "assume-school-programme-effect, yef-impact-bands); lessons on knife crime and "
+        "safety are assumed to lower the odds of fear by 10% (evidence: "
+        "assume-fear-interventions)."))
     half_life_weeks: HalfLife = Field(52.0, description=(
         "Assumption (evidence: assume-school-programme)."))
     cost_per_participant: Money = Field(40.0, description=(

@@ -25,6 +25,7 @@ class Interventions(Process):
         m.people.reset_modifiers()
         m.world.places.rel_opportunity.fill(1.0)
         m.lines.rel_disruption.fill(1.0)
+        m.worry.rel_worry.fill(1.0)
         # Workforce upskilling comes first in the list and multiplies this; the services after
         # it scale their effects by it (the only ordering between interventions).
         m.service_strength = 1.0

@@ -1,9 +1,12 @@
 """Weapon carrying (ODD: weapon-carrying): young people start and stop carrying a weapon.
 
 Starting is more likely with recent victimisation (carrying for protection), exploitation and
-deeper involvement; carriers stop at a constant rate. Carrying raises the perpetration hazard,
-the share of incidents with a weapon and, through them, serious injury; carriers can be found
-in stop and search (:mod:`vsim.processes.justice`). Switched off, nobody starts or stops.
+deeper involvement, and, with the fear process on, with fear of becoming a victim: the share
+``s`` of starting that is for self-protection scales with fear, ``× ((1 − s) + s·F_i/F_ref)``,
+1 at the reference fear (:mod:`vsim.processes.fear`). Carriers stop at a constant rate.
+Carrying raises the perpetration hazard, the share of incidents with a weapon and, through
+them, serious injury; carriers can be found in stop and search
+(:mod:`vsim.processes.justice`). Switched off, nobody starts or stops.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from vsim.rng import draw
 from vsim.state import people_view
 
 CarryingPeople = people_view("CarryingPeople", (
-    "alive", "pid", "weapon", "custody_until", "victimisation", "level", "exploited_by"),
+    "alive", "pid", "weapon", "custody_until", "victimisation", "level", "exploited_by",
+    "fear"),
     __name__)
 
 
@@ -30,6 +34,8 @@ class CarryingRates(NamedTuple):
     rel_exploited: float  # starting × this if exploited
     p_stop: float  # weekly
     weeks: float
+    self_protection: float  # s: share of starting that scales with fear (0: fear off)
+    afraid_reference: float  # F_ref: the fear at which the rate is unchanged
 
 
 class CarryingKeys(NamedTuple):
@@ -47,7 +53,8 @@ def carrying_kernel(people, rates, keys, t):
     started = 0
     weeks = rates.weeks
     alive, pid, weapon = people.alive, people.pid, people.weapon
-    custody_until = people.custody_until
+    custody_until, fear = people.custody_until, people.fear
+    self_protection, afraid_reference = rates.self_protection, rates.afraid_reference
     victimisation, level, exploited_by = people.victimisation, people.level, people.exploited_by
     p_start, p_stop, key = rates.p_start, rates.p_stop, keys.carry
     coef_victimisation, rel_exploited = rates.coef_victimisation, rates.rel_exploited
@@ -65,6 +72,8 @@ def carrying_kernel(people, rates, keys, t):
                     * (1.0 + level[i]))
             if exploited_by[i] >= 0:
                 rate *= rel_exploited
+            if self_protection > 0.0:
+                rate *= (1.0 - self_protection) + self_protection * fear[i] / afraid_reference
             if rate > 1.0:
                 rate = 1.0
             # 1 − (1 − rate)^weeks ≤ weeks·rate/(1 − rate): skip the power for most draws.
@@ -81,19 +90,21 @@ class WeaponCarrying(Process):
 
     name = "weapon_carrying"
     switch = "weapon_carrying"
-    description = "start carrying a weapon (victimisation, exploitation, involvement); stop"
-    reads = ("offending", "exploiters")
+    description = ("start carrying a weapon (victimisation, exploitation, involvement, fear); "
+                   "stop")
+    reads = ("offending", "exploiters", "fear", "processes")
     Keys = CarryingKeys
     counts = ("started_carrying",)
     People = CarryingPeople
 
     @classmethod
     def rates_for(cls, sections, weeks):
-        """From [offending] and the exploitation multiplier of [exploiters]."""
-        o = sections.offending
+        """From [offending], the exploitation multiplier of [exploiters] and [fear]."""
+        o, fear = sections.offending, sections.fear
+        s = fear.self_protection_share if sections.processes.fear else 0.0
         return CarryingRates(o.p_start_carrying, o.coef_carry_victimisation,
                              sections.exploiters.rel_carry_if_exploited, o.p_stop_carrying,
-                             weeks)
+                             weeks, s, fear.afraid_reference)
 
     def step(self) -> None:
         """Update who carries a weapon."""

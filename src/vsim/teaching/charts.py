@@ -111,6 +111,31 @@ def people_chart(run) -> dict:
                   run.scenario.time.n_steps, series, right="county lines")
 
 
+def fear_chart(run) -> dict:
+    """Residents worried about knife crime and young people afraid, % (ODD: fear)."""
+    frame, twin = run.feed.frame(), run.twin_feed.frame()
+    weeks = frame["week"].to_numpy()
+    n_weeks = run.scenario.time.n_steps
+    if not run.scenario.processes.fear:
+        return _frame("Fear of violence (switched off in this scenario)", "%", n_weeks, [])
+    series = [
+        _line("residents worried about knife crime", weeks, 100 * frame["worried_share"],
+              "#a1232b", **_funding_marks(run)),
+        _line("young people afraid of violence", weeks, 100 * frame["young_people_afraid"],
+              "#6a3d9a"),
+    ]
+    if run.has_twin:
+        series.insert(1, _line("worried, no interventions", weeks,
+                               100 * twin["worried_share"], WITHOUT, dashed=True))
+    title = "Fear of violence"
+    if weeks.size:
+        title += (f": {100 * frame['worried_share'].iloc[-1]:.0f}% of residents worried, "
+                  f"{100 * frame['young_people_afraid'].iloc[-1]:.0f}% of young people afraid")
+    option = _frame(title, "% worried or afraid", n_weeks, series)
+    option["yAxis"][0].update(min=0, max=100)  # both shares on one scale, 0 to 100%
+    return option
+
+
 def reach_chart(run) -> dict:
     """Intervention reach (enrolled, waiting, completed) and money spent against the plan."""
     frame = run.feed.frame()

@@ -2,9 +2,10 @@
 
 One row per recorded step, read from the model's public state after the step: the step's
 incidents (all, with a weapon, with serious injury) from the recorder, the stocks (involved,
-exploited, in custody, active lines), and the interventions' reach and spending from their
-ledgers, added up over interventions. Neighbourhood counts and the peer network are read on
-demand (:func:`incidents_per_1000`, :mod:`vsim.teaching.network`).
+exploited, in custody, active lines), the shares worried and afraid (fear of violence), and
+the interventions' reach and spending from their ledgers, added up over interventions.
+Neighbourhood counts and the peer network are read on demand (:func:`incidents_per_1000`,
+:mod:`vsim.teaching.network`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from vsim.observers import Observer
 
 # The recorder's values the page plots, per step.
 STEP_VALUES = ("incidents", "weapon_incidents", "serious_injury_incidents", "n_involved",
-               "n_entrenched", "n_exploited", "in_custody", "active_lines")
+               "n_entrenched", "n_exploited", "in_custody", "active_lines", "worried_share",
+               "young_people_afraid")
 
 
 class PageFeed(Observer):

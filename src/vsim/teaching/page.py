@@ -150,6 +150,8 @@ def Charts(run: TwinRun) -> None:
     with solara.Columns([1, 1]):
         solara.FigureEcharts(option=charts.people_chart(run),
                              attributes={**CHART_STYLE, "class": "vsim-people"})
+        solara.FigureEcharts(option=charts.fear_chart(run),
+                             attributes={**CHART_STYLE, "class": "vsim-fear"})
 
 
 @solara.component
