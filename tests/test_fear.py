@@ -317,3 +317,21 @@ def test_a_sweep_can_take_worry_as_its_outcome():
     assert "mean_worried_share" in RUN_OUTCOMES
     assert totals.values["mean_worried_share"] == pytest.approx(
         np.mean(model.recorder.columns["worried_share"]))
+
+
+def test_a_new_cohort_in_reused_slots_starts_without_fear():
+    """Slots freed at 25 are reused in September: nothing of the last holder's fear stays."""
+    model = ViolenceModel(quick(), seed=2)
+    while not (model.date.month == 8 and model.date.day > 24):
+        model.step()
+    while model.events["entered_cohort"] == 0:
+        empty = model.people.alive == 0
+        model.people.fear_from_victimisation[empty] = 5.0  # as a leaver's might be
+        model.people.fear[empty] = 0.9
+        first_new = model.next_pid
+        model.step()
+    entrants = model.people.pid >= first_new
+    reused = entrants & (np.arange(model.people.capacity) < 3000)
+    assert reused.sum() > 20
+    assert np.all(model.people.fear_from_victimisation[entrants] == 0)
+    assert np.all(model.people.fear[entrants] == 0)  # until the fear process sees them

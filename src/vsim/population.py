@@ -174,7 +174,9 @@ def assign_people(people: People, slots: np.ndarray, pids: np.ndarray, ages: np.
     p.at_risk_flag[slots] = (p.risk_score[slots] >= world.at_risk_threshold) & on
     p.level[slots] = np.where(p.at_risk_flag[slots] == 1, AT_RISK, NONE).astype(np.int8)
     p.target_degree[slots] = _target_degree(scenario, streams, pids)
-    for name in ("victimisation", "exposure", "weapon", "record", "n_offences"):
+    # a reused slot starts empty: nothing of its last holder's history carries over
+    for name in ("victimisation", "exposure", "weapon", "record", "n_offences", "fear",
+                 "fear_from_victimisation"):
         getattr(p, name)[slots] = 0
     p.exploited_by[slots] = -1
     p.gang[slots] = -1
