@@ -139,10 +139,16 @@ def test_runaway_runs_stop_early_and_are_rejected(tmp_path):
 
 
 def test_calibrate_command_end_to_end_then_resume(tmp_path):
-    """The command writes every output; run again with more generations, it resumes."""
+    """The command writes every output; run again with more generations, it resumes.
+
+    The first fit runs on one core: pyabc's multicore sampler keeps the particles that finish
+    first, so its posterior depends on timing (measured: sd_ratio 0.65 and 1.17 in two runs
+    with --jobs 2 on the same seed, 0.70 with --jobs 1), and the checks on the posterior need
+    a reproducible one. The resumed generation runs on two cores.
+    """
     calib = town(tmp_path)
     out = tmp_path / "fit"
-    done = vsim_cmd("calibrate", calib, "--out", out, "--jobs", "2", cwd=tmp_path)
+    done = vsim_cmd("calibrate", calib, "--out", out, "--jobs", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "generation 2:" in done.stdout and "ABC INFO" not in done.stdout + done.stderr
     for name in ("posterior.parquet", "generations.parquet", "parameters.parquet",
@@ -163,7 +169,7 @@ def test_calibrate_command_end_to_end_then_resume(tmp_path):
     assert "observation.background_rate" in page and "data_within_90pct" in page
     assert page.count("<img") == 3
     calib.write_text(calib.read_text().replace("generations = 3", "generations = 4"))
-    again = vsim_cmd("calibrate", calib, "--out", out, cwd=tmp_path)
+    again = vsim_cmd("calibrate", calib, "--out", out, "--jobs", "2", cwd=tmp_path)
     assert again.returncode == 0, again.stderr and "resuming" in again.stdout
     second = pd.read_parquet(out / "generations.parquet")
     assert len(second) == 4
