@@ -260,6 +260,9 @@ def test_fear_is_in_every_table_and_compared():
     assert {"worried_share", "young_people_afraid", "homicides"} <= set(results.steps)
     assert {"mean_worried_share", "mean_young_people_afraid"} <= set(results.monthly)
     assert "worried_share" in results.neighbourhoods
+    assert results.people["fear"].between(0, 1).all() and results.people["fear"].std() > 0
+    off = vsim.run(quick(**{"time.years": 0.5, "processes.fear": False}), seed=2)
+    assert off.people["fear"].isna().all() and off.neighbourhoods["worried_share"].isna().all()
     resident_mean = results.steps["worried_share"]
     assert resident_mean.between(0.01, 0.9).all()
     assert {"mean_worried_share", "mean_young_people_afraid"} <= set(COMPARED)

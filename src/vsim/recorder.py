@@ -230,7 +230,9 @@ def snapshot(model, row: int) -> dict[str, np.ndarray]:
             "in_custody": (p.custody_until[alive] > model.t).astype(np.uint8),
             "weapon": p.weapon[alive].copy(), "record": p.record[alive].copy(),
             "victimisation": p.victimisation[alive].copy(),
-            "exposure": p.exposure[alive].copy(), "friends": model.ties.degree[alive].copy()}
+            "exposure": p.exposure[alive].copy(), "friends": model.ties.degree[alive].copy(),
+            "fear": (p.fear[alive].copy() if model.scenario.processes.fear
+                     else np.full(alive.size, np.nan, np.float32))}
 
 
 def programme_cost(model) -> float:

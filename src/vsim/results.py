@@ -208,9 +208,16 @@ def _people_frame(model) -> pd.DataFrame:
         "victimisation": p.victimisation[alive], "weapon": p.weapon[alive],
         "exploited_by": p.exploited_by[alive], "in_custody": p.custody_until[alive] > model.t,
         "record": p.record[alive], "n_offences": p.n_offences[alive], "gang": p.gang[alive],
-        "friends": model.ties.degree[alive],
+        "friends": model.ties.degree[alive], "fear": _fear_of(model, alive),
     })
     return df.sort_values("person_id", kind="stable").reset_index(drop=True)
+
+
+def _fear_of(model, slots: np.ndarray) -> np.ndarray:
+    """Young people's chance of being afraid of violence; NaN with the fear process off."""
+    if model.scenario.processes.fear:
+        return model.people.fear[slots].copy()
+    return np.full(slots.shape[0], np.nan, np.float32)
 
 
 def _snapshot_frame(record) -> pd.DataFrame:

@@ -187,15 +187,23 @@ def young_people_fear(people, partner, degree, victims, local_term, rates):
         left[v] += rates.fear_per_victimisation
         for k in range(degree[v]):
             left[partner[v, k]] += rates.fear_per_friend_victimisation
+    # Most young people have no fear left by victimisation and no modifier: their fear is
+    # their neighbourhood's, computed once here (the same arithmetic, so the same bits).
+    base = np.empty(local_term.shape[0], np.float32)
+    for g in range(local_term.shape[0]):
+        base[g] = 1.0 / (1.0 + np.exp(-(rates.afraid_logit + rates.fear_slope * local_term[g])))
     total = 0.0
     n = 0
     for i in range(alive.shape[0]):
         if alive[i] == 0:
             continue
-        x = rates.afraid_logit + rates.fear_slope * local_term[home[i]] + left[i]
-        if rel_fear[i] != 1.0:  # float32 modifier: its log in float64, like the rest
-            x += np.log(np.float64(rel_fear[i]))
-        fear[i] = 1.0 / (1.0 + np.exp(-x))
+        if left[i] == 0.0 and rel_fear[i] == 1.0:
+            fear[i] = base[home[i]]
+        else:
+            x = rates.afraid_logit + rates.fear_slope * local_term[home[i]] + left[i]
+            if rel_fear[i] != 1.0:  # float32 modifier: its log in float64, like the rest
+                x += np.log(np.float64(rel_fear[i]))
+            fear[i] = 1.0 / (1.0 + np.exp(-x))
         total += fear[i]
         n += 1
     return total, n
