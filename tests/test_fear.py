@@ -274,8 +274,24 @@ def test_fear_settings_are_checked():
         quick(**{"fear.events": [{"date": "2019-03-04", "neighbourhood": "Narnia"}]})
     with pytest.raises(ScenarioError, match="worried_reference"):
         quick(**{"fear.worried_reference": 1.0})
+    with pytest.raises(ScenarioError, match=r"fear\.events\[0\]\.date: 1990-01-01 is outside"):
+        quick(**{"fear.events": [{"date": "1990-01-01"}]})
+    with pytest.raises(ScenarioError, match="at most 1.*got 1.2"):
+        quick(**{"fear.spread_area": 0.6, "fear.spread_neighbours": 0.6})
     with pytest.raises(ScenarioError, match="adjacent"):
         quick(**{"area.neighbourhoods": [{"name": "A", "share": 1, "adjacent": ["B"]}]})
+
+
+def test_an_event_weighs_a_homicide_unless_given_and_custom_effects_keep_the_draws():
+    sc = quick(**{"fear.homicide_salience": 40.0, "fear.events": [
+        {"date": "2019-03-04"}, {"date": "2019-03-11", "weight": 5.0}]})
+    assert [sc.fear.event_weight(e) for e in sc.fear.events] == [40.0, 5.0]
+    from vsim.delivery.base import stream_text
+    from vsim.interventions import TYPES
+
+    custom = TYPES["school_programme"](effects={"rel_perpetration": 0.9})
+    assert "rel_fear" not in stream_text(custom)  # 1.0, the generic default: left out
+    assert "rel_fear" in stream_text(TYPES["school_programme"](effects={"rel_fear": 0.5}))
 
 
 def test_rates_record_is_complete():

@@ -13,6 +13,8 @@ switches, outputs, costs and budget, and the :class:`Scenario` that checks them 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import Field, field_validator, model_validator
 
 from vsim.fields import Count, Positive, Probability, Rate, Section
@@ -213,7 +215,14 @@ class Scenario(Section):
             if unknown:
                 raise ValueError(f"area.neighbourhoods '{n.name}'.adjacent: {unknown} must be "
                                  "other neighbourhoods of this scenario")
+        time = self.time
+        first = time.start - dt.timedelta(days=time.n_burn_in_steps * time.step_days)
         for k, event in enumerate(self.fear.events):
+            if not first <= event.date < time.end_date:
+                raise ValueError(f"fear.events[{k}].date: {event.date.isoformat()} is outside "
+                                 f"the simulated period ({first.isoformat()}, the burn-in's "
+                                 f"first day, to {time.end_date.isoformat()}): it would never "
+                                 "be heard of")
             if event.neighbourhood and event.neighbourhood not in names:
                 shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
                 raise ValueError(f"fear.events[{k}].neighbourhood: {event.neighbourhood!r} is "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from vsim.fields import HalfLife, Positive, Probability, Rate, Section
 
@@ -25,9 +25,9 @@ class FearEvent(Section):
     neighbourhood: str = Field("", description=(
         "Neighbourhood where it happened; empty for an area-wide story (only the media's "
         "share reaches other neighbourhoods from a local event)."))
-    weight: Positive = Field(25.0, le=10_000, description=(
-        "How salient it is, in weapon incidents of the neighbourhood heard of: default a "
-        "homicide (fear.homicide_salience; evidence: assume-homicide-salience)."))
+    weight: Positive | None = Field(None, le=10_000, description=(
+        "How salient it is, in weapon incidents of the neighbourhood heard of; default a "
+        "homicide's, fear.homicide_salience (evidence: assume-homicide-salience)."))
     name: str = Field("", max_length=200, description="Label, e.g. the case the news covered.")
 
 
@@ -120,3 +120,15 @@ class FearSettings(Section):
         "fear (at the reference fear the rate is unchanged): 85% of young people who carry a "
         "knife say it is to protect themselves (evidence: ocjs-carry-self-protection). 0 "
         "cuts the loop from fear to carrying."))
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> FearSettings:
+        total = self.spread_area + self.spread_neighbours
+        if total > 1.0 + 1e-12:
+            raise ValueError(f"fear.spread_area + fear.spread_neighbours must be at most 1 (the "
+                             f"rest is about residents' own neighbourhood); got {total:g}")
+        return self
+
+    def event_weight(self, event: FearEvent) -> float:
+        """An event's weight: its own, or a homicide's salience."""
+        return self.homicide_salience if event.weight is None else event.weight

@@ -90,10 +90,10 @@ def fear(model) -> dict[str, int]:
             continue
         if e.neighbourhood:
             HITS["local event"] += 1
-            salient[names.index(e.neighbourhood)] += e.weight
+            salient[names.index(e.neighbourhood)] += f.event_weight(e)
         else:
             HITS["area-wide event"] += 1
-            area_story += e.weight
+            area_story += f.event_weight(e)
     near = _adjacent(sc, names)
     per_year = 52.0 / weeks
     keep = 0.5 ** (weeks / f.half_life_weeks)

@@ -79,7 +79,8 @@ def stream_text(spec: InterventionSpec) -> str:
     defaults = type(spec)()
     exclude: dict = {f: True for f in LATER_FIELDS
                      if f in type(spec).model_fields and getattr(spec, f) == getattr(defaults, f)}
-    effects = {f for f in LATER_EFFECTS if getattr(spec.effects, f) == getattr(defaults.effects, f)}
+    effects = {f for f in LATER_EFFECTS
+               if getattr(spec.effects, f) in (1.0, getattr(defaults.effects, f))}
     if effects:
         exclude["effects"] = effects
     return spec.model_dump_json(exclude=exclude)

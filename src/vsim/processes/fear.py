@@ -255,7 +255,7 @@ class Fear(Process):
             f.reference_rate, _logit(f.worried_reference), f.worry_slope, f.worry_floor,
             _logit(f.afraid_reference), f.fear_slope, f.fear_per_victimisation,
             f.fear_per_friend_victimisation, np.array(steps, np.int64),
-            np.array(where, np.int64), np.array([e.weight for e in f.events], np.float64))
+            np.array(where, np.int64), np.array([f.event_weight(e) for e in f.events], np.float64))
 
     def step(self) -> None:
         """Hear of this step's incidents and events, remember, worry; young people's fear."""
