@@ -58,14 +58,15 @@ def process_costs(n_young_people: int | None, reps: int) -> dict[str, dict[str, 
     return costs
 
 
-def friendship_update(seed: int = 1) -> dict:
-    """Time dissolve and repair of one update (restored between 20 repeats); classify attempts."""
+def friendship_update(model) -> dict:
+    """Time dissolve and repair of one update (restored between 20 repeats); classify attempts.
+
+    Leaves ``model``'s ties as dissolving alone leaves them (the state the attempts are from).
+    """
     import numpy as np
 
-    from vsim.model import ViolenceModel
     from vsim.networks import dissolve_ties, repair_ties
 
-    model = ViolenceModel(str(BOROUGH), seed=seed, tables=False)
     rewiring = next(p for p in model.processes if p.name == "rewiring")
     rates, keys, people, t = rewiring.rates, rewiring.keys, model.people, model.t
     saved = tuple(a.copy() for a in model.ties)
@@ -140,13 +141,10 @@ def attempt_outcomes(model, rates, key) -> dict[str, float]:
             **{name: n / total for name, n in counts.items()}}
 
 
-def hazard_spread(seed: int = 1) -> dict[str, float]:
-    """Largest against median of the offending hazard's per-person factors, after burn-in."""
+def hazard_spread(model) -> dict[str, float]:
+    """Largest against median of the offending hazard's per-person factors."""
     import numpy as np
 
-    from vsim.model import ViolenceModel
-
-    model = ViolenceModel(str(BOROUGH), seed=seed, tables=False)
     p = model.people
     alive = p.alive == 1
     risk, exposure = p.risk_rr[alive].astype(np.float64), p.exposure[alive].astype(np.float64)
@@ -191,10 +189,14 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=200)
     args = parser.parse_args()
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    from vsim.model import ViolenceModel
+
+    burnt_in = ViolenceModel(str(BOROUGH), seed=1, tables=False)  # read first, then rewired
+    spread = hazard_spread(burnt_in)
     report = {"when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "borough": process_costs(None, args.reps),
               "small": process_costs(1000, args.reps),
-              "friendship_update": friendship_update(), "hazard_spread": hazard_spread()}
+              "friendship_update": friendship_update(burnt_in), "hazard_spread": spread}
     out = HERE / "results"
     (out / "where_a_step_goes.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "where_a_step_goes.md").write_text(markdown(report))
