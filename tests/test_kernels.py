@@ -117,3 +117,23 @@ def test_friendship_updates_settle_to_the_same_network_whatever_their_cadence():
     # 4-seed means is ~0.014; the two schedules also differ by a small discretisation (0.05
     # measured). 0.15 allows both and is a quarter of the 0.54 the bug produced.
     assert abs(monthly - weekly) < 0.15, (weekly, monthly)
+
+
+def test_pools_list_the_living_by_group_and_age_in_slot_order():
+    """build_pool against its definition: a stable sort of the living by (group, age index)."""
+    from vsim.networks import build_pool
+    from vsim.state import age_indices
+    from vsim.vocabulary import N_AGES
+
+    rng = np.random.default_rng(7)
+    n_groups, n = 12, 5_000
+    group = rng.integers(-1, n_groups, n).astype(np.int32)
+    age_days = rng.integers(9 * 365, 26 * 365, n).astype(np.int32)  # includes clipped ages
+    alive = (rng.random(n) < 0.8).astype(np.uint8)
+    ptr, members = build_pool(group, age_days, alive, n_groups)
+    living = np.nonzero((alive == 1) & (group >= 0))[0]
+    keys = group[living].astype(np.int64) * N_AGES + age_indices(age_days[living])
+    assert members.dtype == np.int32
+    assert np.array_equal(members, living[np.argsort(keys, kind="stable")])
+    assert np.array_equal(np.diff(ptr), np.bincount(keys, minlength=n_groups * N_AGES))
+    assert ptr[0] == 0 and ptr[-1] == living.size

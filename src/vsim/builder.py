@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vsim.networks import TieRule, build_pool, form_ties, tie_group, tie_households
+from vsim.networks import TieRule, build_pool, form_ties, slots_by_key, tie_group, tie_households
 from vsim.population import (
     World,
     assign_people,
@@ -79,12 +79,11 @@ def add_sibling_ties(people: People, ties: Ties, slots: np.ndarray) -> None:
     if slots.size == 0:
         return
     hh = people.household
-    living = np.nonzero(people.alive == 1)[0]
-    order = living[np.argsort(hh[living], kind="stable")]
-    keys = hh[order]
-    lo = np.searchsorted(keys, hh[slots], side="left")
-    hi = np.searchsorted(keys, hh[slots], side="right")
-    tie_households(slots.astype(np.int64), order.astype(np.int64), lo, hi, ties, TIE_FAMILY)
+    living = people.alive == 1
+    ptr, order = slots_by_key(np.where(living, hh, -1).astype(np.int64),
+                              int(hh[living].max()) + 1)
+    tie_households(slots.astype(np.int64), order.astype(np.int64), ptr[hh[slots]],
+                   ptr[hh[slots] + 1], ties, TIE_FAMILY)
 
 
 def add_gang_ties(people: People, ties: Ties, members: np.ndarray, density: float,
