@@ -246,7 +246,7 @@ def form_ties(order: np.ndarray, people, ties, pools, rule: TieRule, key, step: 
     Used when the network is built and when a cohort enters: candidates must themselves be
     below target, so the degrees come out close to the targets. Returns ties added.
     """
-    return seek_friends(order.astype(np.int64), 0, Attempts(attempts_per_tie, 0, 0),
+    return seek_friends(order.astype(np.int64, copy=False), 0, Attempts(attempts_per_tie, 0, 0),
                         seekers(people), ties, pools, rule, key, step)
 
 
