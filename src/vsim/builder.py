@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +27,19 @@ from vsim.rng import Streams, draws
 from vsim.scenario import Scenario
 from vsim.state import Lines, People, Pools, Ties
 from vsim.vocabulary import AT_RISK, DAYS_PER_YEAR, INVOLVED, N_AGES, NONE, TIE_FAMILY, TIE_GANG
+
+
+def give_back_freed_memory() -> None:
+    """Return the freed scratch of the build to the system (glibc's ``malloc_trim``).
+
+    glibc keeps freed arrays below its adaptive mmap threshold resident: after the build
+    about 60 B a young person (experiments/memory_at_build.py). Elsewhere this does nothing.
+    """
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator decides
+        pass
+
 
 # Spare slots beyond the starting population, for cohorts that enter before others leave.
 CAPACITY_MARGIN = 1.15
@@ -170,9 +185,11 @@ def build_world(scenario: Scenario, streams: Streams) -> StartingWorld:
     pools = build_pools(people, world)
     # Visit people in a random order so that no slot range fills its friendships first.
     order = np.argsort(draws(streams["create_network"], 1, pids, 0), kind="stable")
-    # Forming the network was the build's memory peak: let go of the per-person scratch first
-    # (the sampled peak at 300,000 fell from 359 to 351 B a young person, 2026-12-03).
+    # Let go of the per-person scratch before the network forms (the sampled peak at 300,000
+    # fell from 359 to 351 B a young person), and hand it back to the system: resident memory
+    # after the build fell from 367 to 320-328 B (experiments/memory_at_build.py, 2026-12-03).
     del pids, slots, ages, household, gangs
+    give_back_freed_memory()
     form_ties(order, people, ties, pools, tie_rule(scenario, involvement_homophily=False),
               streams["create_network"], 0, ATTEMPTS_PER_TIE)
     lines = make_lines(scenario, world, streams)
