@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 
@@ -139,7 +140,8 @@ def test_pools_list_the_living_by_group_and_age_in_slot_order():
     assert ptr[0] == 0 and ptr[-1] == living.size
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc_trim and "
+                    "its adaptive mmap threshold")
 def test_the_build_hands_freed_scratch_back_to_the_system():
     """give_back_freed_memory returns freed heap arrays that glibc would keep resident.
 

@@ -28,19 +28,6 @@ from vsim.scenario import Scenario
 from vsim.state import Lines, People, Pools, Ties
 from vsim.vocabulary import AT_RISK, DAYS_PER_YEAR, INVOLVED, N_AGES, NONE, TIE_FAMILY, TIE_GANG
 
-
-def give_back_freed_memory() -> None:
-    """Return the freed scratch of the build to the system (glibc's ``malloc_trim``).
-
-    glibc keeps freed arrays below its adaptive mmap threshold resident: after the build
-    about 60 B a young person (experiments/memory_at_build.py). Elsewhere this does nothing.
-    """
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: its allocator decides
-        pass
-
-
 # Spare slots beyond the starting population, for cohorts that enter before others leave.
 CAPACITY_MARGIN = 1.15
 # Tries per missing tie when forming ties (a candidate can be refused by homophily).
@@ -147,6 +134,18 @@ def _area(scenario: Scenario, streams: Streams, ages: np.ndarray):
                   place_types=[t.kind for t in scenario.places.types],
                   at_risk_threshold=np.inf, cohort_size=cohort_size(scenario))
     return world, household
+
+
+def give_back_freed_memory() -> None:
+    """Return the freed scratch of the build to the system (glibc's ``malloc_trim``).
+
+    glibc keeps freed arrays below its adaptive mmap threshold resident: after the build
+    about 60 B a young person (experiments/memory_at_build.py). Elsewhere this does nothing.
+    """
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator decides
+        pass
 
 
 def build_world(scenario: Scenario, streams: Streams) -> StartingWorld:
