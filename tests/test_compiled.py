@@ -35,8 +35,9 @@ PROBE = textwrap.dedent("""
     for i in range(n):
         for j in rng.choice(n, 3, replace=False):
             if j != i and ties.degree[i] < width and ties.degree[j] < width:
-                k = ties.degree[i]; ties.partner[i, k] = j; ties.kind[i, k] = 1; ties.degree[i] += 1
-                k = ties.degree[j]; ties.partner[j, k] = i; ties.kind[j, k] = 1; ties.degree[j] += 1
+                k = ties.degree[i]; ties.partner[i, k] = j; ties.degree[i] += 1
+                k = ties.degree[j]; ties.partner[j, k] = i; ties.degree[j] += 1
+    ties.kind[:] = 0b01010101  # every slot's 2-bit kind 1: neighbourhood ties, all dissolvable
     alive = np.ones(n, np.int8)
     pid = np.arange(n, dtype=np.int64)
     removed = dissolve_ties(ties, alive, pid, 0.3, np.uint64(12345), 7)

@@ -11,7 +11,7 @@ from vsim.vocabulary import TIE_GANG
 
 def gang_pairs(model) -> set[tuple[int, int]]:
     """(smaller pid, larger pid) of every gang tie."""
-    partner, kind, degree = model.ties.partner, model.ties.kind, model.ties.degree
+    partner, kind, degree = model.ties.partner, model.ties.kinds(), model.ties.degree
     pid, pairs = model.people.pid, set()
     for i in np.nonzero(degree)[0]:
         for s in range(degree[i]):

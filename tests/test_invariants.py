@@ -16,7 +16,7 @@ def check_ties(model: ViolenceModel) -> None:
     ties, alive = model.ties, model.people.alive == 1
     deg = ties.degree
     assert np.all(deg[~alive] == 0), "someone who left still has ties"
-    edges = ties.edge_list()
+    edges, kinds = ties.edge_list(), ties.kinds()
     both = set()
     for i in np.nonzero(alive)[0]:
         row = ties.partner[i, : deg[i]]
@@ -24,7 +24,7 @@ def check_ties(model: ViolenceModel) -> None:
         assert i not in row, "self-tie"
         assert len(set(row.tolist())) == row.size, "duplicate tie"
         for s, j in enumerate(row):
-            both.add((min(i, j), max(i, j), int(ties.kind[i, s])))
+            both.add((min(i, j), max(i, j), int(kinds[i, s])))
     # Every tie appears in both rows, with the same kind.
     assert len(both) == len(edges) == deg[alive].sum() // 2
 

@@ -140,6 +140,28 @@ def test_pools_list_the_living_by_group_and_age_in_slot_order():
     assert ptr[0] == 0 and ptr[-1] == living.size
 
 
+def test_tie_kinds_packed_four_to_a_byte_read_back_what_was_written():
+    """Random writes into a 7-slot table (not a multiple of 4) against a plain int8 copy.
+
+    Each write must leave the three other kinds sharing its byte alone; ``kind_at`` (kernels)
+    and ``Ties.kinds`` (Python) must read back the copy everywhere.
+    """
+    from vsim.networks import kind_at, set_kind_at
+    from vsim.state import Ties
+
+    rng = np.random.default_rng(3)
+    ties, plain = Ties.empty(50, 7), np.zeros((50, 7), np.int8)
+    assert ties.kind.shape == (50, 2) and ties.kind.dtype == np.uint8
+    for i, s, k in zip(rng.integers(0, 50, 2_000), rng.integers(0, 7, 2_000),
+                       rng.integers(0, 4, 2_000), strict=True):
+        set_kind_at(ties.kind, i, s, k)
+        plain[i, s] = k
+    assert np.array_equal(ties.kinds(), plain)
+    assert np.array_equal(ties.kinds(11), plain[11])
+    assert all(kind_at(ties.kind, i, s) == plain[i, s] for i in range(50) for s in range(7))
+    assert len(set(plain.ravel().tolist())) == 4  # every kind was written somewhere
+
+
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc_trim and "
                     "its adaptive mmap threshold")
 def test_the_build_hands_freed_scratch_back_to_the_system():

@@ -36,7 +36,7 @@ __all__ = ["BYTES_PER_PERSON_STATE", "BYTES_PER_TIE_SLOT", "MEMORY_HEADROOM", "S
 # Bytes of state one young person needs, besides the tie table (measured from the arrays in
 # vsim.state; experiments/benchmark_core.py reports the real peak per person).
 BYTES_PER_PERSON_STATE = 120
-BYTES_PER_TIE_SLOT = 5  # int32 partner + int8 tie kind
+BYTES_PER_TIE_SLOT = 4.25  # int32 partner + a 2-bit tie kind (vsim.state.KINDS_PER_BYTE)
 # Room kept for the rest of the process and the machine.
 MEMORY_HEADROOM = 0.7
 
@@ -172,7 +172,7 @@ def estimate_memory_bytes(scenario: Scenario) -> int:
     n = scenario.n_young_people
     capacity = int(n * 1.15) + 1024  # room for cohort entry before exits (vsim.state)
     per_person = BYTES_PER_PERSON_STATE + BYTES_PER_TIE_SLOT * scenario.networks.max_degree
-    return capacity * per_person + 64 * 2**20
+    return int(capacity * per_person) + 64 * 2**20
 
 
 def machine_memory_bytes() -> int:

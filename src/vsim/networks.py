@@ -88,16 +88,29 @@ def has_tie(partner, degree, i, j):
 
 
 @kernel
+def kind_at(kind, i, s):
+    """The kind of the tie in slot ``s`` of row ``i`` (kinds are packed four to a byte)."""
+    return (kind[i, s >> 2] >> ((s & 3) << 1)) & 3
+
+
+@kernel
+def set_kind_at(kind, i, s, k):
+    """Set the kind of the tie in slot ``s`` of row ``i`` to ``k``."""
+    shift = (s & 3) << 1
+    kind[i, s >> 2] = (kind[i, s >> 2] & (255 ^ (3 << shift))) | (k << shift)
+
+
+@kernel
 def add_tie(partner, kind, degree, i, j, k):
     """Tie i and j with kind k if both have a free slot; returns success."""
     cap = partner.shape[1]
     if degree[i] >= cap or degree[j] >= cap:
         return False
     partner[i, degree[i]] = j
-    kind[i, degree[i]] = k
+    set_kind_at(kind, i, degree[i], k)
     degree[i] += 1
     partner[j, degree[j]] = i
-    kind[j, degree[j]] = k
+    set_kind_at(kind, j, degree[j], k)
     degree[j] += 1
     return True
 
@@ -108,7 +121,7 @@ def _remove_half(partner, kind, degree, i, j):
         if partner[i, s] == j:
             last = degree[i] - 1
             partner[i, s] = partner[i, last]
-            kind[i, s] = kind[i, last]
+            set_kind_at(kind, i, s, kind_at(kind, i, last))
             partner[i, last] = -1
             degree[i] = last
             return
@@ -300,7 +313,7 @@ def dissolve_ties(ties, alive, pid, p_rewire, key, step):
                 gap += 1
             pos += 1 + gap
             j = partner[i, pos]
-            c = kind[i, pos]
+            c = kind_at(kind, i, pos)
             if j > i and (c == TIE_SCHOOL or c == TIE_NEIGHBOURHOOD):
                 chosen[n_chosen] = j
                 n_chosen += 1

@@ -23,7 +23,7 @@ class NetworkSettings(Section):
         "Mean friends per young person (school + neighbourhood ties): mean 7.25–8.59 "
         "nominations in year-group networks (evidence: friends-nominated)."))
     max_degree: int = Field(32, ge=1, le=512, description=(
-        "Slots per person in the tie table: caps the degree and sets memory (5 bytes a slot). "
+        "Slots per person in the tie table: caps the degree and sets memory (4¼ bytes a slot). "
         "A setting, not an estimate: 32 is four times the mean degree."))
     share_school: Probability = Field(0.6, description=(
         "Share of ties formed at school, for those in school. Assumption (evidence: "

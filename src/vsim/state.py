@@ -17,7 +17,7 @@ from collections import namedtuple
 import numpy as np
 
 from vsim.compiled import kernel
-from vsim.vocabulary import AGE_MIN, DAYS_PER_YEAR, MODIFIERS, N_AGES
+from vsim.vocabulary import AGE_MIN, DAYS_PER_YEAR, MODIFIERS, N_AGES, TIE_NAMES
 
 NEVER = -(10**6)  # the step of an event that never happened (e.g. last offence)
 
@@ -110,12 +110,20 @@ class People(namedtuple("People", [*PERSON_FIELDS, "modifiers"])):
         return sum(arr.nbytes for arr in self)
 
 
+# Tie kinds take 2 bits, four to a byte: 6 bytes a person at 24 slots where one byte a slot
+# took 24 (the kind table was a tenth of the state at 1,000,000 young people).
+KINDS_PER_BYTE = 4
+assert len(TIE_NAMES) <= 4, "tie kinds are packed in 2 bits (vsim.networks.kind_at)"
+
+
 class Ties(namedtuple("Ties", ["partner", "kind", "degree"])):
     """Undirected peer ties as a padded CSR: row ``i`` holds ``degree[i]`` partners.
 
-    ``partner`` (int32 [capacity, max_degree]) holds partner slots, ``kind`` (int8) the
-    vocabulary's tie kind, ``degree`` (int32 [capacity]) the count. Each row has a fixed number
-    of slots, so ties are added and removed in place every week without rebuilding anything.
+    ``partner`` (int32 [capacity, max_degree]) holds partner slots, ``kind`` the vocabulary's
+    tie kind of each slot packed four to a byte (uint8 [capacity, ⌈max_degree/4⌉]; read it with
+    :meth:`kinds`, or ``vsim.networks.kind_at`` in kernels), ``degree`` (int32 [capacity]) the
+    count. Each row has a fixed number of slots, so ties are added and removed in place every
+    week without rebuilding anything.
     """
 
     __slots__ = ()
@@ -124,7 +132,8 @@ class Ties(namedtuple("Ties", ["partner", "kind", "degree"])):
     def empty(cls, capacity: int, max_degree: int) -> Ties:
         """A tie table with no ties."""
         return cls(np.full((capacity, max_degree), -1, np.int32),
-                   np.zeros((capacity, max_degree), np.int8), np.zeros(capacity, np.int32))
+                   np.zeros((capacity, -(-max_degree // KINDS_PER_BYTE)), np.uint8),
+                   np.zeros(capacity, np.int32))
 
     def grow(self, new_capacity: int) -> Ties:
         """A copy with more rows."""
@@ -137,12 +146,18 @@ class Ties(namedtuple("Ties", ["partner", "kind", "degree"])):
         """Memory held by the tie table."""
         return sum(arr.nbytes for arr in self)
 
+    def kinds(self, rows=slice(None)) -> np.ndarray:
+        """The tie kind of every slot of ``rows`` (default all), unpacked: int8 [.., max_degree]."""
+        s = np.arange(self.partner.shape[1])
+        packed = self.kind[rows][..., s >> 2]
+        return ((packed >> ((s & 3) << 1).astype(np.uint8)) & 3).astype(np.int8)
+
     def edge_list(self) -> np.ndarray:
         """Each undirected tie once, as rows (i, j, kind) with i < j (for export and tests)."""
         rows, cols = np.nonzero(np.arange(self.partner.shape[1]) < self.degree[:, None])
         partners = self.partner[rows, cols]
         keep = rows < partners
-        return np.column_stack([rows[keep], partners[keep], self.kind[rows, cols][keep]])
+        return np.column_stack([rows[keep], partners[keep], self.kinds()[rows, cols][keep]])
 
 
 # Places where young people spend time (a Mesa agent view exists for each).

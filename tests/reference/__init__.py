@@ -116,13 +116,26 @@ def f32(x: float) -> float:
     return float(np.float32(x))
 
 
+def kind_of(ties, i: int, s: int) -> int:
+    """The kind of the tie in slot ``s`` of row ``i``: 2 bits, four slots to a byte."""
+    return (int(ties.kind[i, s // 4]) >> (2 * (s % 4))) & 3
+
+
+def set_kind(ties, i: int, s: int, k: int) -> None:
+    """Write kind ``k`` into slot ``s`` of row ``i``, leaving the byte's other slots alone."""
+    shift = 2 * (s % 4)
+    byte = int(ties.kind[i, s // 4])
+    ties.kind[i, s // 4] = (byte & ~(3 << shift) & 0xFF) | (k << shift)
+
+
 def remove_half_tie(ties, i: int, j: int) -> None:
     """Drop j from i's row: the row's last entry takes its place (the tie table's layout)."""
-    partner, kind, degree = ties
+    partner, _, degree = ties
     for s in range(int(degree[i])):
         if partner[i, s] == j:
             last = int(degree[i]) - 1
-            partner[i, s], kind[i, s] = partner[i, last], kind[i, last]
+            partner[i, s] = partner[i, last]
+            set_kind(ties, i, s, kind_of(ties, i, last))
             partner[i, last] = -1
             degree[i] = last
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from reference import f32
+from reference import f32, kind_of
 from vsim.rng import draw_reference
 from vsim.vocabulary import DAYS_PER_YEAR, ENTRENCHED, INVOLVED
 
@@ -26,7 +26,7 @@ def contagion(model) -> dict[str, int]:
     for j in range(p.capacity):
         if p.alive[j] and p.level[j] >= INVOLVED and p.custody_until[j] <= t:
             for slot in range(int(ties.degree[j])):
-                peer[int(ties.partner[j, slot])] += weight[int(ties.kind[j, slot])]
+                peer[int(ties.partner[j, slot])] += weight[kind_of(ties, j, slot)]
     rel = p.modifier("rel_exposure")
     for i in range(p.capacity):
         if not p.alive[i]:

@@ -37,7 +37,7 @@ from itertools import accumulate
 import numpy as np
 from helpers import quick
 
-from reference import remove_half_tie
+from reference import remove_half_tie, set_kind
 from reference.exploitation import refresh_risk
 from vsim.builder import ATTEMPTS_PER_TIE, top_up_gangs
 from vsim.model import ViolenceModel
@@ -152,7 +152,7 @@ def _pools(model) -> Pools:
 
 def _sibling_ties(model, slots) -> None:
     """Each entrant, in turn, is tied to the living of their household (family ties)."""
-    p, (partner, kind, degree) = model.people, model.ties
+    p, (partner, _, degree) = model.people, model.ties
     cap = partner.shape[1]
     for i in slots:
         for j in range(p.capacity):
@@ -161,7 +161,8 @@ def _sibling_ties(model, slots) -> None:
                 continue
             if degree[i] < cap and degree[j] < cap:
                 for a, b in ((i, j), (j, i)):
-                    partner[a, degree[a]], kind[a, degree[a]] = b, TIE_FAMILY
+                    partner[a, degree[a]] = b
+                    set_kind(model.ties, a, int(degree[a]), TIE_FAMILY)
                     degree[a] += 1
 
 

@@ -32,19 +32,20 @@ from __future__ import annotations
 
 import math
 
-from reference import remove_half_tie
+from reference import kind_of, remove_half_tie, set_kind
 from vsim.rng import draw_reference
 from vsim.vocabulary import DAYS_PER_YEAR, N_AGES, TIE_NEIGHBOURHOOD, TIE_SCHOOL
 
 
 def _add_tie(ties, i: int, j: int, k: int) -> bool:
     """Append j to i's row and i to j's (each at the row's end) if both rows have room."""
-    partner, kind, degree = ties
+    partner, _, degree = ties
     cap = partner.shape[1]
     if degree[i] >= cap or degree[j] >= cap:
         return False
     for a, b in ((i, j), (j, i)):
-        partner[a, degree[a]], kind[a, degree[a]] = b, k
+        partner[a, degree[a]] = b
+        set_kind(ties, a, int(degree[a]), k)
         degree[a] += 1
     return True
 
@@ -77,7 +78,7 @@ def dissolve(model, p: float) -> int:
             if pos >= d:
                 break
             j = int(partner[i, pos])
-            if j > i and int(kind[i, pos]) in (TIE_SCHOOL, TIE_NEIGHBOURHOOD):
+            if j > i and kind_of(ties, i, pos) in (TIE_SCHOOL, TIE_NEIGHBOURHOOD):
                 chosen.append(j)
         for j in chosen:
             remove_half_tie(ties, i, j)

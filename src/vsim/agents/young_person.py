@@ -60,8 +60,8 @@ class YoungPerson(mesa.Agent):
         ties = self.model.ties
         d = int(ties.degree[self.slot])
         pid = self.model.people.pid
-        return [(int(pid[ties.partner[self.slot, s]]), TIE_NAMES[int(ties.kind[self.slot, s])])
-                for s in range(d)]
+        kinds = ties.kinds(self.slot)
+        return [(int(pid[ties.partner[self.slot, s]]), TIE_NAMES[int(kinds[s])]) for s in range(d)]
 
     def __getattr__(self, name: str):
         model = self.__dict__.get("model")

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from vsim.compiled import kernel
+from vsim.networks import kind_at
 from vsim.processes.base import Process, heat_intensity
 from vsim.state import people_view
 from vsim.vocabulary import INVOLVED, REL_EXPOSURE
@@ -56,7 +57,7 @@ def exposure_kernel(people, ties, places, rates, t, peer):
         d = degree[j]
         visits += d
         for slot in range(d):
-            peer[partner[j, slot]] += weights[kind[j, slot]]
+            peer[partner[j, slot]] += weights[kind_at(kind, j, slot)]
     for i in range(n):
         if alive[i] == 0:
             continue
