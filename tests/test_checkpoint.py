@@ -67,6 +67,16 @@ def test_one_burn_in_serves_both_arms_and_another_horizon(saved):
                             ViolenceModel(sc, seed=11, burn_in_from=load_burn_in(saved)).run())
 
 
+def test_modifiers_are_not_saved_and_a_restored_run_gets_those_its_scenario_needs(saved):
+    """Modifiers are per-step scratch: a run with interventions gets its own, at 1."""
+    assert "people.modifiers" not in load_burn_in(saved).arrays
+    plain = ViolenceModel(world(), seed=11, burn_in_from=saved)
+    portfolio = ViolenceModel(with_portfolio(world()), seed=11, burn_in_from=saved)
+    assert not plain.people.holds_modifiers and portfolio.people.holds_modifiers
+    assert portfolio.people.modifiers.shape == (7, portfolio.people.capacity)
+    assert np.all(portfolio.people.modifiers == 1.0)
+
+
 def test_the_year_of_exploitation_counts_is_kept(saved):
     """Without it, the first recorded step would reset a year's recruitment counts."""
     meta = json.loads((saved / "checkpoint.json").read_text())

@@ -83,7 +83,6 @@ def identical_model(step_days: int = 7, **changes) -> ViolenceModel:
     p.risk_rr[slots], p.exploited_by[slots], p.record[slots] = 1.0, -1, 0
     p.place[slots], p.exposure[slots], p.level[slots] = -1, 0.0, 0
     p.victimisation[slots] = 0.0
-    p.modifiers.fill(1.0)
     p.weapon[slots] = slots % 2
     years = 10 + slots % 15
     last_day = (slots // 15) % 2 == 1

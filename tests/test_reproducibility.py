@@ -42,6 +42,26 @@ def test_same_seed_fresh_process_bit_identical(tmp_path):
             tmp_path / "there" / f"{name}.parquet").read_bytes()
 
 
+def test_a_run_without_interventions_holds_no_modifiers_and_reads_the_same_ones():
+    """Its modifiers are a read-only view of one 1 (no memory); own arrays at 1 give its results.
+
+    Kernels see the two layouts as different types (two compiled versions): both must agree.
+    """
+    sc = quick()
+    assert not sc.interventions
+    viewed, owning = ViolenceModel(sc, seed=5), ViolenceModel(sc, seed=5)
+    owning.people = owning.people.modifiers_at_one()
+    assert not viewed.people.holds_modifiers and owning.people.holds_modifiers
+    saved = owning.people.nbytes() - viewed.people.nbytes()
+    assert saved == 4 * len(vsim.vocabulary.MODIFIERS) * viewed.people.capacity
+    assert np.all(viewed.people.modifier("rel_perpetration") == 1.0)
+    a, b = viewed.run(), owning.run()
+    assert a.steps["incidents"].sum() > 50
+    assert_same_results(a, b)
+    grown = viewed.people.grow(viewed.people.capacity + 10)
+    assert not grown.holds_modifiers and grown.modifiers.shape[1] == grown.capacity
+
+
 def test_different_seed_different_results():
     sc = quick()
     a, b = vsim.run(sc, seed=1), vsim.run(sc, seed=2)

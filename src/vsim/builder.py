@@ -152,7 +152,8 @@ def build_world(scenario: Scenario, streams: Streams) -> StartingWorld:
     """Create people, ties, the world tables, lines and gangs at the start of a run."""
     n = scenario.n_young_people
     capacity = int(n * CAPACITY_MARGIN) + 64
-    people = People.empty(capacity)
+    # a run without interventions never sets a modifier: it holds none (vsim.state.People)
+    people = People.empty(capacity, with_modifiers=bool(scenario.interventions))
     pids = np.arange(n, dtype=np.int64)
     slots = np.arange(n, dtype=np.int64)
     ages = initial_ages(scenario, streams, pids)

@@ -41,6 +41,13 @@ NOT_BURN_IN_TIME = ("years", "end")
 # The state groups saved whole, by the model attribute that holds them (world.* for the area).
 GROUPS = {"people": People, "ties": Ties, "lines": Lines, "pools": Pools,
           "world.households": Households, "world.places": Places, "worry": Worry}
+# Per-step scratch, not state: every step starts by setting them to 1, so they are not saved,
+# and a restored run gets modifiers at 1 of the kind its own scenario needs (vsim.state.People).
+NOT_SAVED = ("people.modifiers",)
+
+
+def _saved_fields(attr: str, group) -> list[str]:
+    return [f for f in group._fields if f"{attr}.{f}" not in NOT_SAVED]
 
 
 class CheckpointError(Exception):
@@ -114,10 +121,12 @@ class BurnIn:
         Copies, so that one burn-in can start any number of runs.
         """
         a = {name: array.copy() for name, array in self.arrays.items()}
+        own_modifiers = model.people.holds_modifiers
         for attr, group in GROUPS.items():
-            value = group(*(a[f"{attr}.{field}"] for field in group._fields))
+            value = group(*(a.get(f"{attr}.{field}") for field in group._fields))
             owner, _, name = attr.rpartition(".")
             setattr(model.world if owner else model, name, value)
+        model.people = model.people.modifiers_at_one(own_modifiers)
         n_gangs = int(self.meta["n_gang_areas"])
         model.gang_areas = [a[f"gang_areas.{k}"] for k in range(n_gangs)]
         model.t = int(self.meta["t"])
@@ -139,7 +148,7 @@ def burn_in_of(model) -> BurnIn:
     for attr, group in GROUPS.items():
         owner, _, name = attr.rpartition(".")
         value = getattr(model.world if owner else model, name)
-        for field in group._fields:
+        for field in _saved_fields(attr, group):
             arrays[f"{attr}.{field}"] = np.array(getattr(value, field))
     for k, areas in enumerate(model.gang_areas):
         arrays[f"gang_areas.{k}"] = np.array(areas)
@@ -186,7 +195,7 @@ def load_burn_in(folder: str | os.PathLike) -> BurnIn:
             arrays = {name: npz[name] for name in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise CheckpointError(source, [f"{STATE_FILE} is not readable ({exc})"]) from None
-    needed = [f"{attr}.{f}" for attr, group in GROUPS.items() for f in group._fields]
+    needed = [f"{attr}.{f}" for attr, group in GROUPS.items() for f in _saved_fields(attr, group)]
     needed += [f"gang_areas.{k}" for k in range(int(meta.get("n_gang_areas", 0)))]
     absent = [name for name in needed if name not in arrays]
     if absent:

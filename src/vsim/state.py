@@ -67,16 +67,30 @@ class People(namedtuple("People", [*PERSON_FIELDS, "modifiers"])):
     """Per-person arrays (length = capacity) and the intervention modifiers.
 
     ``modifiers[k, slot]`` holds the multipliers of :data:`vsim.vocabulary.MODIFIERS`, reset
-    to 1 each step.
+    to 1 each step. A run without interventions never changes them, so it holds a read-only
+    view of a single 1 instead (``with_modifiers=False``): 28 bytes a slot saved, the same
+    values read.
     """
 
     __slots__ = ()
 
     @classmethod
-    def empty(cls, capacity: int) -> People:
-        """Arrays for ``capacity`` slots, all empty."""
+    def empty(cls, capacity: int, with_modifiers: bool = True) -> People:
+        """Arrays for ``capacity`` slots, all empty; modifiers of their own or all-ones."""
         arrays = [np.full(capacity, empty, dtype) for dtype, empty, _ in PERSON_FIELDS.values()]
-        return cls(*arrays, np.ones((len(MODIFIERS), capacity), np.float32))
+        return cls(*arrays, _modifiers(capacity, with_modifiers))
+
+    @property
+    def holds_modifiers(self) -> bool:
+        """True if the modifiers are arrays of their own (False: the read-only ones)."""
+        return self.modifiers.flags.writeable
+
+    def modifiers_at_one(self, own: bool = True) -> People:
+        """These arrays with fresh modifiers at 1: writable ones (``own``) or the read-only view.
+
+        For code that sets modifiers directly, and for a restored run (they are not saved).
+        """
+        return self._replace(modifiers=_modifiers(self.capacity, own))
 
     @property
     def capacity(self) -> int:
@@ -85,17 +99,19 @@ class People(namedtuple("People", [*PERSON_FIELDS, "modifiers"])):
 
     def grow(self, new_capacity: int) -> People:
         """A copy with more slots (used when a cohort outgrows the free slots)."""
-        bigger = People.empty(new_capacity)
+        bigger = People.empty(new_capacity, self.holds_modifiers)
         n = self.capacity
         for old, new in zip(self, bigger, strict=True):
-            new[..., :n] = old
+            if new.flags.writeable:
+                new[..., :n] = old
         return bigger
 
     def reorder(self, order: np.ndarray) -> None:
         """Move the people in slots ``order`` to slots 0..len(order)-1 (before any tie exists)."""
         n = order.shape[0]
         for arr in self:
-            arr[..., :n] = arr[..., order]
+            if arr.flags.writeable:
+                arr[..., :n] = arr[..., order]
 
     def modifier(self, name: str) -> np.ndarray:
         """The row of ``modifiers`` for the modifier ``name`` (a view), e.g. rel_perpetration."""
@@ -103,11 +119,22 @@ class People(namedtuple("People", [*PERSON_FIELDS, "modifiers"])):
 
     def reset_modifiers(self) -> None:
         """Set every intervention modifier back to 1 (start of each step)."""
-        self.modifiers.fill(1.0)
+        if self.holds_modifiers:
+            self.modifiers.fill(1.0)
 
     def nbytes(self) -> int:
-        """Memory held by the arrays."""
-        return sum(arr.nbytes for arr in self)
+        """Memory held by the arrays (the read-only modifiers hold none)."""
+        return sum(arr.nbytes for arr in self if arr.flags.writeable)
+
+
+def _modifiers(capacity: int, own: bool) -> np.ndarray:
+    """Modifiers at 1: an array of their own, or a read-only view of one float (no memory).
+
+    Kernels are compiled for the view's layout as well (a second specialisation, cached).
+    """
+    if own:
+        return np.ones((len(MODIFIERS), capacity), np.float32)
+    return np.broadcast_to(np.float32(1.0), (len(MODIFIERS), capacity))
 
 
 # Tie kinds take 2 bits, four to a byte: 6 bytes a person at 24 slots where one byte a slot
