@@ -35,8 +35,8 @@ FIXED_THRESHOLD = {"MALLOC_MMAP_THRESHOLD_": "131072"}
 def largest_arrays(model, n: int, top: int = 6) -> dict[str, float]:
     """Bytes per young person of the largest people and tie arrays."""
     sizes = {f"ties.{name}": a.nbytes for name, a in zip(model.ties._fields, model.ties)}
-    sizes.update({f"people.{name}": a.nbytes
-                  for name, a in zip(model.people._fields, model.people)})
+    sizes.update({f"people.{name}": a.nbytes  # the read-only modifiers view holds nothing
+                  for name, a in zip(model.people._fields, model.people) if a.flags.writeable})
     ranked = sorted(sizes.items(), key=lambda kv: -kv[1])[:top]
     return {name: size / n for name, size in ranked}
 

@@ -82,10 +82,11 @@ def add_sibling_ties(people: People, ties: Ties, slots: np.ndarray) -> None:
         return
     hh = people.household
     living = people.alive == 1
-    ptr, order = slots_by_key(np.where(living, hh, -1).astype(np.int64),
-                              int(hh[living].max()) + 1)
-    tie_households(slots.astype(np.int64), order.astype(np.int64), ptr[hh[slots]],
-                   ptr[hh[slots] + 1], ties, TIE_FAMILY)
+    # int32 keys and members, the household range looked up in the kernel: at the build the
+    # int64 copies and per-slot ranges were the build's peak (~40 B a young person).
+    ptr, order = slots_by_key(np.where(living, hh, np.int32(-1)), int(hh[living].max()) + 1)
+    del living
+    tie_households(slots, hh, ptr, order, ties, TIE_FAMILY)
 
 
 def add_gang_ties(people: People, ties: Ties, members: np.ndarray, density: float,
@@ -175,24 +176,29 @@ def build_world(scenario: Scenario, streams: Streams) -> StartingWorld:
     people.reorder(np.lexsort((people.age_days[:n], people.school[:n],
                                people.neighbourhood[:n])))
 
+    # Let go of the per-person scratch before the tie table is made, and hand it back to the
+    # system (experiments/memory_at_build.py): it would otherwise sit under everything after.
+    del pids, slots, ages, household
+    give_back_freed_memory()
     ties = Ties.empty(capacity, scenario.networks.max_degree)
+    everyone = np.arange(n, dtype=np.int64)  # their slots, and their ids before the reorder
     if scenario.networks.sibling_ties:
-        add_sibling_ties(people, ties, slots)
+        add_sibling_ties(people, ties, everyone)
     gangs, gang_areas = choose_gangs(people, scenario, streams, world)
     for g, members in enumerate(gangs):
         add_gang_ties(people, ties, members, scenario.networks.gang_tie_density,
                       streams["create_gang"], g)
+    del gangs
     pools = build_pools(people, world)
     # Visit people in a random order so that no slot range fills its friendships first.
-    order = np.argsort(draws(streams["create_network"], 1, pids, 0), kind="stable")
-    # Let go of the per-person scratch before the network forms (the sampled peak at 300,000
-    # fell from 359 to 351 B a young person), and hand it back to the system: resident memory
-    # after the build fell from 367 to 320-328 B (experiments/memory_at_build.py, 2026-12-03).
-    del pids, slots, ages, household, gangs
+    order = np.argsort(draws(streams["create_network"], 1, everyone, 0), kind="stable")
+    del everyone
     give_back_freed_memory()
     form_ties(order, people, ties, pools, tie_rule(scenario, involvement_homophily=False),
               streams["create_network"], 0, ATTEMPTS_PER_TIE)
+    del order
     lines = make_lines(scenario, world, streams)
+    give_back_freed_memory()  # and what forming the network used
     return StartingWorld(people, ties, world, lines, gang_areas, pools, risk)
 
 

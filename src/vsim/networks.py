@@ -142,13 +142,14 @@ def remove_all_ties(partner, kind, degree, i):
 
 
 @kernel
-def tie_households(slots, order, lo, hi, ties, tie_kind):
-    """Tie each of ``slots`` to the members ``order[lo[n]:hi[n]]`` of their household."""
+def tie_households(slots, household, ptr, order, ties, tie_kind):
+    """Tie each of ``slots`` to the members of their household, ``order[ptr[h]:ptr[h + 1]]``."""
     partner, kind, degree = ties
     added = 0
     for n in range(slots.shape[0]):
         i = slots[n]
-        for m in range(lo[n], hi[n]):
+        h = household[i]
+        for m in range(ptr[h], ptr[h + 1]):
             j = order[m]
             if j != i and not has_tie(partner, degree, i, j):
                 if add_tie(partner, kind, degree, i, j, tie_kind):
