@@ -72,3 +72,42 @@ def test_recorder_kernels_agree_with_their_twins(world):
             "victims_in_population", "first_time_perpetrators", "reoffending_incidents",
             "incidents_after_exposure", "in_custody", "known_to_police", "weapon_carriers",
             "n_exploited", "n_entrenched")), seen
+
+
+def test_the_packed_incident_log_gives_back_every_value_with_the_buffer_types():
+    """Extreme values of each column, every flag pattern, and an empty step, round-tripped.
+
+    Ids beyond int32 must stay exact (a chunk keeps them in int64), -1 for "none" too, and
+    each flag must come back from its own bit.
+    """
+    from vsim import incident_log
+    from vsim.state import INCIDENT_FIELDS, Incidents
+
+    rng = np.random.default_rng(4)
+    chunks, want = [], {name: [] for name in incident_log.COLUMNS}
+    for step, n in enumerate((512, 0, 300)):
+        inc = Incidents.empty(n)
+        for name in incident_log.FLAGS:
+            getattr(inc, name)[:] = rng.integers(0, 2, n)
+        big = 2**40 if step == 2 else 90_000  # a later chunk with ids past int32
+        inc.perpetrator_id[:] = rng.integers(0, big, n)
+        inc.victim_id[:] = rng.integers(-1, big, n)
+        inc.place[:] = rng.integers(-1, 40_000, n)
+        inc.neighbourhood[:] = rng.integers(0, 30, n)
+        inc.perpetrator_age[:] = rng.integers(10, 25, n)
+        inc.perpetrator_level[:] = rng.integers(0, 4, n)
+        inc.exposure_share[:] = rng.random(n).astype(np.float32)
+        chunks.append(incident_log.pack(inc, step + 7))
+        want["step"].append(np.full(n, step + 7, np.int32))
+        for name in incident_log.COLUMNS[1:]:
+            want[name].append(getattr(inc, name))
+    assert chunks[0]["perpetrator_id"].dtype == np.int32  # narrowed
+    assert chunks[2]["perpetrator_id"].dtype == np.int64
+    assert sum(a.nbytes for a in chunks[0].values()) < 22 * 512
+    got = incident_log.unpack(chunks)
+    for name in incident_log.COLUMNS:
+        expected = np.concatenate(want[name])
+        assert got[name].dtype == (np.int32 if name == "step" else INCIDENT_FIELDS[name][0])
+        assert np.array_equal(got[name], expected), name
+    empty = incident_log.unpack([])
+    assert set(empty) == set(incident_log.COLUMNS) and all(a.size == 0 for a in empty.values())

@@ -15,6 +15,7 @@ from functools import partial
 import mesa
 import numpy as np
 
+from vsim import incident_log
 from vsim.compiled import kernel
 from vsim.observers import Observer
 from vsim.outcomes import (
@@ -151,7 +152,7 @@ class Recorder(Observer):
         self.worry_by_neighbourhood = np.full((n, n_nbhd), np.nan)
         self.fear_on = model.scenario.processes.fear
         self._beyond = np.zeros((n_nbhd, len(NEIGHBOURHOOD_COUNTS)), np.int64)  # past the end
-        self.incident_chunks: list[dict[str, np.ndarray]] = []
+        self.incident_chunks: list[dict[str, np.ndarray]] = []  # vsim.incident_log
         self.snapshot_chunks: list[dict[str, np.ndarray]] = []
         every = sc.outputs.snapshot_every_weeks
         self.snapshot_every = max(1, round(every / model.weeks_per_step)) if every else 0
@@ -198,9 +199,11 @@ class Recorder(Observer):
             self.snapshot_chunks.append(snapshot(model, row))
         n = model.incidents.perpetrator.shape[0]
         if self.keep_log and n:
-            chunk = model.incidents.columns()
-            chunk["step"] = np.full(n, row, np.int32)
-            self.incident_chunks.append(chunk)
+            self.incident_chunks.append(incident_log.pack(model.incidents, row))
+
+    def incident_columns(self) -> dict[str, np.ndarray]:
+        """The incident log's columns, unpacked (:func:`vsim.incident_log.unpack`)."""
+        return incident_log.unpack(self.incident_chunks)
 
     def rows_done(self, model) -> int:
         """How many recorded steps the model has taken so far (at most the horizon)."""

@@ -171,16 +171,14 @@ def _umask() -> int:
 
 
 def _incident_frame(model) -> pd.DataFrame:
-    record = model.recorder
-    chunks = record.incident_chunks
     cols = ["step", "perpetrator_id", "victim_id", "place", "neighbourhood", "weapon",
             "serious", "robbery", "recorded", "victim_under25", "first_time", "reoffence",
             "exposed", "exposure_share", "perpetrator_age", "perpetrator_level",
             "perpetrator_exploited"]
-    if not chunks:
+    if not model.recorder.incident_chunks:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
-    data = {c: np.concatenate([ch[c] for ch in chunks]) for c in cols}
-    df = pd.DataFrame(data)
+    data = model.recorder.incident_columns()
+    df = pd.DataFrame({c: data[c] for c in cols})
     df = df.rename(columns={"exposed": "exposed_recently", "serious": "serious_injury",
                             "reoffence": "perpetrator_had_record"})
     start = pd.Timestamp(model.scenario.time.start)

@@ -272,10 +272,6 @@ class Incidents(namedtuple("Incidents", list(INCIDENT_FIELDS))):
         """Rows the buffer holds."""
         return self.perpetrator.shape[0]
 
-    def columns(self) -> dict[str, np.ndarray]:
-        """The rows as copies, by field name (for the incident log)."""
-        return {name: arr.copy() for name, arr in zip(self._fields, self, strict=True)}
-
 
 def people_view(name: str, fields: tuple[str, ...], module: str) -> type:
     """A named tuple of some of the people arrays: the state one process's kernels use.
