@@ -67,10 +67,12 @@ YOUTH_SHARE = 0.205        # share of residents aged 10-24, as in the default bo
 SCENARIO_YEARS = 10        # the issue's target horizon: 520 weekly steps
 TARGET_STEPS = 520
 TARGET_N = 1_000_000
-TARGET_SECONDS = 60.0
-TARGET_SPEEDUP = 100.0
+# The speed issue's targets: 520 steps at 1,000,000 in 25 s on one core (15 s on two threads,
+# which this script does not measure: it runs one numba thread), at most 300 B a young person.
+TARGET_SECONDS = 25.0
+TARGET_SPEEDUP = 100.0     # the earlier target against plain Mesa, still reported
 TARGET_SPEEDUP_N = 100_000
-TARGET_BYTES = 1024
+TARGET_BYTES = 300
 COHORTS_PER_TARGET = 10    # one cohort of 10-year-olds enters each September
 # Plain-SIS (beta, gamma) for the Mesa comparison: "low" is the full model's regime (about 4%
 # involved, R0 near 1); "high" has about half involved, where vsim's exposure loop branches
@@ -401,14 +403,14 @@ def machine_info() -> dict:
 
 
 def targets(full: list[dict], mesa: list[dict]) -> list[dict]:
-    """Check the issue's three targets against the measurements (None: size not measured)."""
+    """Check the targets against the measurements (None: size not measured)."""
     at_n = next((r for r in full if r["n"] == TARGET_N), None)
     at_speed = [r for r in mesa if r["n"] == TARGET_SPEEDUP_N]
     largest = max(full, key=lambda r: r["n"]) if full else None
-    rows = [{"target": f"{TARGET_N:,} young people, {TARGET_STEPS} steps in < "
+    rows = [{"target": f"{TARGET_N:,} young people, {TARGET_STEPS} steps in <= "
                        f"{TARGET_SECONDS:.0f} s (one core, after compilation)",
              "measured": None if at_n is None else f"{at_n['projected_520_s']:.0f} s projected",
-             "met": None if at_n is None else at_n["projected_520_s"] < TARGET_SECONDS},
+             "met": None if at_n is None else at_n["projected_520_s"] <= TARGET_SECONDS},
             {"target": f">= {TARGET_SPEEDUP:.0f}x faster than plain Mesa at "
                        f"{TARGET_SPEEDUP_N:,}",
              "measured": ", ".join(f"{r['speedup']:.0f}x ({r['regime']} prevalence, "
@@ -419,11 +421,12 @@ def targets(full: list[dict], mesa: list[dict]) -> list[dict]:
     if largest is not None:
         peak = largest["peak_rss_increase_bytes_per_person"]
         log = largest["incident_log_520_bytes_per_person"]
-        rows.append({"target": f"< {TARGET_BYTES} bytes per young person, networks included",
+        rows.append({"target": f"<= {TARGET_BYTES} B peak per young person, networks and the "
+                               "incident log included",
                      "measured": f"{peak:.0f} B peak-RSS increase + {log:.0f} B incident log "
                                  f"after 520 steps ({largest['state_bytes_per_person']:.0f} B "
                                  f"state arrays) at {largest['n']:,}",
-                     "met": peak + log < TARGET_BYTES})
+                     "met": peak + log <= TARGET_BYTES})
     return rows
 
 

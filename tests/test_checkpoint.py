@@ -17,6 +17,7 @@ from test_reproducibility import assert_same_results
 from vsim.checkpoint import CheckpointError, load_burn_in, save_burn_in
 from vsim.loading import with_changes
 from vsim.model import ViolenceModel
+from vsim.vocabulary import MODIFIERS
 
 PORTFOLIO = [
     {"type": "mentoring", "start": "2019-07-01", "staff": 3, "caseload": 10},
@@ -73,7 +74,7 @@ def test_modifiers_are_not_saved_and_a_restored_run_gets_those_its_scenario_need
     plain = ViolenceModel(world(), seed=11, burn_in_from=saved)
     portfolio = ViolenceModel(with_portfolio(world()), seed=11, burn_in_from=saved)
     assert not plain.people.holds_modifiers and portfolio.people.holds_modifiers
-    assert portfolio.people.modifiers.shape == (7, portfolio.people.capacity)
+    assert portfolio.people.modifiers.shape == (len(MODIFIERS), portfolio.people.capacity)
     assert np.all(portfolio.people.modifiers == 1.0)
 
 

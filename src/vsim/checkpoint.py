@@ -123,7 +123,9 @@ class BurnIn:
         a = {name: array.copy() for name, array in self.arrays.items()}
         own_modifiers = model.people.holds_modifiers
         for attr, group in GROUPS.items():
-            value = group(*(a.get(f"{attr}.{field}") for field in group._fields))
+            # a field not saved is None for a moment: the modifiers, set just below
+            value = group(*(None if f"{attr}.{field}" in NOT_SAVED else a[f"{attr}.{field}"]
+                            for field in group._fields))
             owner, _, name = attr.rpartition(".")
             setattr(model.world if owner else model, name, value)
         model.people = model.people.modifiers_at_one(own_modifiers)
