@@ -5,7 +5,8 @@ in a fresh process after a warm-up (kernels loaded), measures per young person:
 
   - the state: the people arrays and the tie table (``nbytes``), and the largest arrays;
   - resident memory (RSS) after the build and after ``--steps`` steps, over the warm-up's;
-  - the build's peak RSS, sampled every 0.5 ms by a thread, and where the build was then;
+  - the peak RSS of the build and of the steps, sampled every 0.5 ms by a thread, and where
+    the run was then;
 
 once with the C allocator as it comes and once with ``MALLOC_MMAP_THRESHOLD_=131072``
 (glibc's threshold fixed, so freed large arrays go back to the system): the difference is the
@@ -41,8 +42,39 @@ def largest_arrays(model, n: int, top: int = 6) -> dict[str, float]:
     return {name: size / n for name, size in ranked}
 
 
+class PeakSampler:
+    """Resident memory sampled every 0.5 ms by a thread while in the ``with`` block.
+
+    Keeps the highest RSS seen and where the main thread was then (its last three vsim frames).
+    """
+
+    def __init__(self, rss):
+        self.rss, self.peak, self.where = rss, 0, []
+        self._main = threading.main_thread().ident
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._done.is_set():
+            rss = self.rss()
+            if rss > self.peak:
+                frames = traceback.extract_stack(sys._current_frames()[self._main])
+                self.peak = rss
+                self.where = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                              for f in frames if "vsim" in f.filename][-3:]
+            time.sleep(0.0005)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join()
+
+
 def measure(n: int, steps: int) -> dict:
-    """In this process: warm up, build with a sampling thread, step; bytes per young person."""
+    """In this process: warm up, build and step with a sampling thread; bytes per young person."""
     import benchmark_core as bc
 
     from vsim.model import ViolenceModel
@@ -50,34 +82,19 @@ def measure(n: int, steps: int) -> dict:
     bc.warm_up()
     base = bc.current_rss_bytes()
     scenario = bc.bench_scenario(n, start=bc.cohort_start(steps))
-    main = threading.main_thread().ident
-    peak = {"rss": 0, "where": []}
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            rss = bc.current_rss_bytes()
-            if rss > peak["rss"]:
-                frames = traceback.extract_stack(sys._current_frames()[main])
-                peak["rss"] = rss
-                peak["where"] = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                                 for f in frames if "vsim" in f.filename][-3:]
-            time.sleep(0.0005)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    model = ViolenceModel(scenario)
-    done.set()
-    sampler.join()
+    with PeakSampler(bc.current_rss_bytes) as build:
+        model = ViolenceModel(scenario)
     after_build = bc.current_rss_bytes()
-    for _ in range(steps):
-        model.step()
+    with PeakSampler(bc.current_rss_bytes) as stepping:
+        for _ in range(steps):
+            model.step()
     return {
         "n": n, "capacity": model.people.capacity, "steps": steps,
         "state": (model.people.nbytes() + model.ties.nbytes()) / n,
         "largest": largest_arrays(model, n),
-        "build_peak": (peak["rss"] - base) / n, "build_peak_at": peak["where"],
+        "build_peak": (build.peak - base) / n, "build_peak_at": build.where,
         "after_build": (after_build - base) / n,
+        "steps_peak": (stepping.peak - base) / n, "steps_peak_at": stepping.where,
         "after_steps": (bc.current_rss_bytes() - base) / n,
     }
 
@@ -101,11 +118,13 @@ def report(runs: dict[str, dict]) -> str:
         "after the build. Bytes per young person over a warmed-up process.", "",
         f"State (people arrays and tie table): {first['state']:.0f} B; the largest: "
         + ", ".join(f"{k} {v:.0f}" for k, v in first["largest"].items()) + ".", "",
-        "| allocator | build peak (sampled) | where | after the build | after the steps |",
-        "|---|---:|---|---:|---:|"]
+        "| allocator | build peak (sampled) | where | after the build | peak in the steps "
+        "| where | after the steps |",
+        "|---|---:|---|---:|---:|---|---:|"]
     for label, r in runs.items():
         lines.append(f"| {label} | {r['build_peak']:.0f} | {' < '.join(r['build_peak_at'])} "
-                     f"| {r['after_build']:.0f} | {r['after_steps']:.0f} |")
+                     f"| {r['after_build']:.0f} | {r['steps_peak']:.0f} "
+                     f"| {' < '.join(r['steps_peak_at'])} | {r['after_steps']:.0f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -191,8 +191,11 @@ def build_world(scenario: Scenario, streams: Streams) -> StartingWorld:
     del gangs
     pools = build_pools(people, world)
     # Visit people in a random order so that no slot range fills its friendships first.
-    order = np.argsort(draws(streams["create_network"], 1, everyone, 0), kind="stable")
+    # (the ids go before the sort: its draws, order and scratch were the build's peak)
+    u = draws(streams["create_network"], 1, everyone, 0)
     del everyone
+    order = np.argsort(u, kind="stable")
+    del u
     give_back_freed_memory()
     form_ties(order, people, ties, pools, tie_rule(scenario, involvement_homophily=False),
               streams["create_network"], 0, ATTEMPTS_PER_TIE)
