@@ -217,12 +217,11 @@ def main() -> None:
     text = markdown(rows, str(args.before))
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    for name, content in (("benchmark_before_after.json",
-                           json.dumps({"before": str(args.before), "rows": rows}, indent=1)
-                           + "\n"), ("benchmark_before_after.md", text)):
-        partial = RESULTS / (name + ".partial")  # written whole, then renamed (atomic)
-        partial.write_text(content)
-        partial.replace(RESULTS / name)
+    from vsim.results import write_atomic
+
+    write_atomic(RESULTS / "benchmark_before_after.json",
+                 (json.dumps({"before": str(args.before), "rows": rows}, indent=1) + "\n").encode())
+    write_atomic(RESULTS / "benchmark_before_after.md", text.encode())
 
 
 if __name__ == "__main__":

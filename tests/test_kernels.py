@@ -186,3 +186,18 @@ before = rss(); give_back_freed_memory(); print((before - rss()) / 2**20)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert float(out.stdout.strip()) > 60.0  # of 78 MB freed
+
+
+def test_people_filled_in_chunks_are_the_people_filled_at_once(monkeypatch):
+    """Chunks of 700 (several, the last one short) give every person array of one chunk."""
+    from helpers import quick
+
+    from vsim import population
+    from vsim.model import ViolenceModel
+
+    whole = ViolenceModel(quick(), seed=3).people
+    assert (whole.alive == 1).sum() > 3 * 700
+    monkeypatch.setattr(population, "ASSIGN_CHUNK", 700)
+    chunked = ViolenceModel(quick(), seed=3).people
+    for name, a, b in zip(whole._fields, whole, chunked, strict=True):
+        assert np.array_equal(a, b), name

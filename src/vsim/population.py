@@ -151,8 +151,8 @@ def _draw_risk_factors(people: People, slots: np.ndarray, pids: np.ndarray,
 
 
 # People are filled in chunks of this many: each is drawn on its own (counter-based draws by
-# permanent id), so the result is the same as all at once, while the float64 scratch of a
-# chunk (~300 B a young person) stays small; at 1,000,000 it was the build's memory peak.
+# permanent id), so the result is the same as all at once (tests/test_kernels.py), while a
+# chunk's float64 scratch stays small: at 1,000,000 it was the build's sampled memory peak.
 ASSIGN_CHUNK = 1 << 16
 
 
