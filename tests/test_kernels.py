@@ -12,6 +12,7 @@ from helpers import quick
 from scipy import stats
 
 from vsim.model import ViolenceModel
+from vsim.population import pick_in_group
 from vsim.rng import Streams, _mix, draw, draw_reference, draws, stream_key
 
 
@@ -201,3 +202,28 @@ def test_people_filled_in_chunks_are_the_people_filled_at_once(monkeypatch):
     chunked = ViolenceModel(quick(), seed=3).people
     for name, a, b in zip(whole._fields, whole, chunked, strict=True):
         assert np.array_equal(a, b), name
+
+
+def test_picking_in_a_group_evenly_is_the_weighted_pick_with_equal_weights():
+    """The counting-sort pick (households, schools) picks what the cumulative-weight pick does.
+
+    Groups with no items, ids outside the groups, draws at 0 and just below 1, and items not
+    sorted by group: every pick equal, each a member of its wanted group, -1 where there is none.
+    """
+    rng = np.random.default_rng(11)
+    item_group = rng.integers(0, 40, 5_000).astype(np.int32)
+    item_group[item_group == 7] = 8  # group 7 has no items
+    wanted = np.concatenate([rng.integers(0, 41, 20_000), [7, 45, 0, 39]]).astype(np.int32)
+    u = np.concatenate([rng.random(20_000), [0.5, 0.5, 0.0, np.nextafter(1.0, 0.0)]])
+    even = pick_in_group(item_group, wanted, u, None)
+    weighted = pick_in_group(item_group, wanted, u, np.ones(item_group.size))
+    np.testing.assert_array_equal(even, weighted)
+    found = even >= 0
+    assert (item_group[even[found]] == wanted[found]).all()
+    assert not found[np.isin(wanted, [7, 40, 45])].any()
+    assert found[~np.isin(wanted, [7, 40, 45])].all()
+    # u spread evenly over a group reaches all of its members, in equal shares.
+    members = np.flatnonzero(item_group == 3)
+    picks = pick_in_group(item_group, np.full(members.size * 10, 3), (np.arange(
+        members.size * 10) + 0.5) / (members.size * 10), None)
+    np.testing.assert_array_equal(np.bincount(picks, minlength=item_group.size)[members], 10)

@@ -81,11 +81,10 @@ def add_sibling_ties(people: People, ties: Ties, slots: np.ndarray) -> None:
     if slots.size == 0:
         return
     hh = people.household
-    living = people.alive == 1
-    # int32 keys and members, the household range looked up in the kernel: at the build the
-    # int64 copies and per-slot ranges were the build's peak (~40 B a young person).
-    ptr, order = slots_by_key(np.where(living, hh, np.int32(-1)), int(hh[living].max()) + 1)
-    del living
+    # int32 members, the household range looked up in the kernel, the living counted in the
+    # counting sort (no masked copy): at the build the int64 copies and per-slot ranges were
+    # the build's peak (~40 B a young person). A dead slot's stale household only lengthens ptr.
+    ptr, order = slots_by_key(hh, int(hh.max()) + 1, people.alive)
     tie_households(slots, hh, ptr, order, ties, TIE_FAMILY)
 
 

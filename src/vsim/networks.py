@@ -46,8 +46,11 @@ def build_pool(group: np.ndarray, age_days: np.ndarray, alive: np.ndarray, n_gro
 
 @kernel
 def _pool_keys(group, age_days, alive):
-    """(group, age index) as one key per slot; −1 for the dead and those with no group."""
-    key = np.full(alive.shape[0], -1, np.int64)
+    """(group, age index) as one key per slot; −1 for the dead and those with no group.
+
+    int32 (groups × 15 ages is far below 2**31): half the scratch of int64 keys.
+    """
+    key = np.full(alive.shape[0], -1, np.int32)
     for i in range(alive.shape[0]):
         if alive[i] == 1 and group[i] >= 0:
             key[i] = group[i] * N_AGES + age_index(age_days[i])
@@ -55,22 +58,25 @@ def _pool_keys(group, age_days, alive):
 
 
 @kernel
-def slots_by_key(key, n_keys):
+def slots_by_key(key, n_keys, alive=None):
     """CSR of the slots with each key (0..n_keys−1; −1 left out), in slot order: (ptr, slots).
 
-    A counting sort, O(slots): the stable argsort it replaces cost ~1.6 ms a pool at the
-    borough, and pools are built three times at every cohort entry (measured 2026-12-03).
+    With ``alive``, only the living (``alive == 1``) are counted, so a caller need not make a
+    masked copy of its keys (at a cohort entry at 1,000,000 that copy and the mask were ~10 B
+    a young person of the step's peak). A counting sort, O(slots): the stable argsort it
+    replaces cost ~1.6 ms a pool at the borough, and pools are built three times at every
+    cohort entry (measured 2026-12-03).
     """
     ptr = np.zeros(n_keys + 1, np.int64)
     for i in range(key.shape[0]):
-        if key[i] >= 0:
+        if key[i] >= 0 and (alive is None or alive[i] == 1):
             ptr[key[i] + 1] += 1
     for k in range(n_keys):
         ptr[k + 1] += ptr[k]
     members = np.empty(ptr[n_keys], np.int32)
     fill = ptr[:n_keys].copy()
     for i in range(key.shape[0]):
-        if key[i] >= 0:
+        if key[i] >= 0 and (alive is None or alive[i] == 1):
             members[fill[key[i]]] = i
             fill[key[i]] += 1
     return ptr, members

@@ -17,7 +17,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from vsim.builder import ATTEMPTS_PER_TIE, add_sibling_ties, build_pools, tie_rule, top_up_gangs
+from vsim.builder import (
+    ATTEMPTS_PER_TIE,
+    add_sibling_ties,
+    build_pools,
+    give_back_freed_memory,
+    tie_rule,
+    top_up_gangs,
+)
 from vsim.compiled import kernel
 from vsim.networks import form_ties, remove_all_ties
 from vsim.population import (
@@ -33,6 +40,19 @@ from vsim.state import people_view
 from vsim.vocabulary import AGE_EXIT, DAYS_PER_YEAR
 
 COHORT_MONTH, COHORT_DAY = 9, 1  # a new cohort of 10-year-olds each September (ODD: life-course)
+
+
+@kernel
+def turned_16_or_18(age_days, alive):
+    """Slots of the living aged 16 or 18 in completed years (no per-slot float64 scratch)."""
+    out = np.empty(alive.shape[0], np.int64)
+    n = 0
+    for i in range(alive.shape[0]):
+        years = age_days[i] / DAYS_PER_YEAR
+        if alive[i] == 1 and ((years >= 16 and years < 17) or (years >= 18 and years < 19)):
+            out[n] = i
+            n += 1
+    return out[:n].copy()
 
 
 AgeingPeople = people_view("AgeingPeople", ("alive", "age_days", "exploited_by"), __name__)
@@ -117,9 +137,7 @@ class LifeCourse(Process):
         """Redraw schooling for those who turned 16 or 18 in the school year just ended."""
         m = self.model
         p = m.people
-        years = p.age_days / DAYS_PER_YEAR
-        turned = (p.alive == 1) & (((years >= 16) & (years < 17)) | ((years >= 18) & (years < 19)))
-        slots = np.nonzero(turned)[0]
+        slots = turned_16_or_18(p.age_days, p.alive)
         if slots.size:
             set_schooling(p, slots, self.sections, m.streams, m.world)
             m.risk.refresh(p, slots)
@@ -146,13 +164,16 @@ class LifeCourse(Process):
         slots, household, ages = self._places_for(pids, free)
         p = m.people
         assign_people(p, slots, pids, ages, sc, m.streams, m.world, household, m.risk)
+        m.pools = None  # the old pools let go first: old and new together were ~11 B a person
         m.pools = build_pools(p, m.world)
+        give_back_freed_memory()  # glibc keeps the scratch so far resident (~15 B a person)
         if sc.networks.sibling_ties:
             add_sibling_ties(p, m.ties, slots)
         form_ties(slots, p, m.ties, m.pools, self.tie_rule, self.keys.form_ties, m.t,
                   ATTEMPTS_PER_TIE)
         top_up_gangs(p, m.ties, m.gang_areas, sc.networks, self.keys.gang_topup,
                      self.keys.create_gang, m.t)
+        give_back_freed_memory()  # else glibc keeps the entry's scratch resident (~30 B a person)
         return n_new
 
     def _places_for(self, pids: np.ndarray, free: np.ndarray):
