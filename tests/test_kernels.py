@@ -227,3 +227,18 @@ def test_picking_in_a_group_evenly_is_the_weighted_pick_with_equal_weights():
     picks = pick_in_group(item_group, np.full(members.size * 10, 3), (np.arange(
         members.size * 10) + 0.5) / (members.size * 10), None)
     np.testing.assert_array_equal(np.bincount(picks, minlength=item_group.size)[members], 10)
+
+
+def test_person_ids_are_int32_and_a_cohort_past_the_limit_is_refused():
+    """Ids are int32 in the state (4 B a slot), int64 in results, and never wrap round."""
+    from vsim.processes.life_course import MAX_PID, LifeCourse
+    from vsim.results import _people_frame
+
+    model = ViolenceModel(quick(), seed=2)
+    assert model.people.pid.dtype == np.int32
+    assert _people_frame(model)["person_id"].dtype == np.int64
+    life = next(p for p in model.processes if isinstance(p, LifeCourse))
+    model.next_pid = MAX_PID - 5
+    with pytest.raises(OverflowError, match="int32"):
+        life.enter_cohort()
+    assert model.next_pid == MAX_PID - 5  # nothing half-done: no ids were handed out

@@ -227,7 +227,7 @@ def snapshot(model, row: int) -> dict[str, np.ndarray]:
     """The state of every living young person at the end of recorded step ``row``."""
     p = model.people
     alive = np.nonzero(p.alive == 1)[0]
-    return {"step": np.full(alive.size, row, np.int32), "person_id": p.pid[alive],
+    return {"step": np.full(alive.size, row, np.int32), "person_id": p.pid[alive].astype(np.int64),
             "age_days": p.age_days[alive].copy(), "neighbourhood": p.neighbourhood[alive],
             "level": p.level[alive].copy(), "exploited_by": p.exploited_by[alive].copy(),
             "in_custody": (p.custody_until[alive] > model.t).astype(np.uint8),

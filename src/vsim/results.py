@@ -193,7 +193,7 @@ def _people_frame(model) -> pd.DataFrame:
     p = model.people
     alive = np.nonzero(p.alive == 1)[0]
     df = pd.DataFrame({
-        "person_id": p.pid[alive], "age": p.age_days[alive] / DAYS_PER_YEAR,
+        "person_id": p.pid[alive].astype(np.int64), "age": p.age_days[alive] / DAYS_PER_YEAR,
         "male": p.male[alive], "neighbourhood": p.neighbourhood[alive],
         "household": p.household[alive], "school": p.school[alive], "place": p.place[alive],
         "ace": p.ace[alive], "low_family_functioning": p.low_family_functioning[alive],

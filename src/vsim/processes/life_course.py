@@ -39,6 +39,7 @@ from vsim.rng import draws
 from vsim.state import people_view
 from vsim.vocabulary import AGE_EXIT, DAYS_PER_YEAR
 
+MAX_PID = int(np.iinfo(np.int32).max)  # people.pid's dtype (vsim.state)
 COHORT_MONTH, COHORT_DAY = 9, 1  # a new cohort of 10-year-olds each September (ODD: life-course)
 
 
@@ -159,6 +160,9 @@ class LifeCourse(Process):
         if free.size < n_new:
             m.grow(m.people.capacity + n_new - free.size + m.people.capacity // 10)
             free = np.nonzero(m.people.alive == 0)[0]
+        if m.next_pid + n_new > MAX_PID:
+            raise OverflowError(f"person ids would pass {MAX_PID:,} (people.pid is int32): "
+                                "a run this long and large needs a wider id")
         pids = np.arange(m.next_pid, m.next_pid + n_new, dtype=np.int64)
         m.next_pid += n_new
         slots, household, ages = self._places_for(pids, free)
