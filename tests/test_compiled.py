@@ -19,7 +19,14 @@ import pytest
 from numba.core.dispatcher import Dispatcher
 
 import vsim
-from vsim.compiled import PACKAGE_DIR, KernelCache, _module_name, _reachable, source_fingerprint
+from vsim.compiled import (
+    PACKAGE_DIR,
+    KernelCache,
+    ThreadedKernel,
+    _module_name,
+    _reachable,
+    source_fingerprint,
+)
 
 SRC = Path(vsim.__file__).resolve().parent
 
@@ -107,6 +114,10 @@ def test_every_numba_function_in_vsim_uses_the_fingerprinted_cache():
         module = importlib.import_module(name)
         dispatchers += [(name, key, obj) for key, obj in vars(module).items()
                         if isinstance(obj, Dispatcher) and obj.__module__ == name]
+        dispatchers += [(name, f"{key}.{version}", getattr(obj, version))
+                        for key, obj in vars(module).items()
+                        if isinstance(obj, ThreadedKernel) and obj.__module__ == name
+                        for version in ("serial", "threaded")]
     assert len(dispatchers) >= 29  # every kernel vsim has today
     plain = [f"{m}.{n}" for m, n, d in dispatchers if not isinstance(d._cache, KernelCache)]
     assert plain == []

@@ -22,7 +22,14 @@ import vsim
 from vsim.cli_budget import budget
 from vsim.cli_check import validate, warn_delivery
 from vsim.cli_data import area, calibrate, data_app
-from vsim.cli_inputs import SEED_MAX, burn_in_for, check_target, flag, scenario_with_changes
+from vsim.cli_inputs import (
+    SEED_MAX,
+    burn_in_for,
+    check_target,
+    check_threads,
+    flag,
+    scenario_with_changes,
+)
 from vsim.cli_output import (
     EXIT_BAD_INPUT,
     DelayedProgress,
@@ -68,9 +75,12 @@ def run(
     burn_in_from: Annotated[Optional[Path], typer.Option(
         "--burn-in-from", help="Start from a burn-in saved by `vsim burn-in` (same world and "
         "seed; interventions, horizon and outputs may differ) instead of running it.")] = None,
+    threads: Annotated[int, typer.Option(
+        help="numba threads for this one run (the same results on any number).")] = 1,
 ) -> None:
     """Simulate a scenario and write its results (tables, resolved scenario, manifest)."""
     try:
+        check_threads(threads)
         sc = scenario_with_changes(scenario, set_, seed)
         target = out_dir or Path("results") / sc.name
         note = check_target(target, explicit=out_dir is not None, name=sc.name, results=True)
@@ -80,7 +90,8 @@ def run(
     warn_delivery(sc, scenario)
     progress = DelayedProgress(enabled=sys.stderr.isatty() and not quiet)
     results, elapsed = timed(progress, lambda bar: vsim.run(sc, seed=seed, progress=bar,
-                                                            burn_in_from=burn_in))
+                                                            burn_in_from=burn_in,
+                                                            threads=threads))
     written = write_results(results, target, csv)
     if not quiet:
         print_summary(results, elapsed)

@@ -93,6 +93,15 @@ def burn_in_for(folder: Path, sc: Scenario, seed: int | None):
     return burn_in
 
 
+def check_threads(threads: int) -> None:
+    """Refuse a ``--threads`` outside 1..numba's maximum, before anything runs."""
+    # deferred: numba's configuration (~0.3 s to import), which only `vsim run` needs
+    from vsim.compiled import thread_problem
+
+    if (problem := thread_problem(threads)) is not None:
+        raise ScenarioError("--threads", [problem])
+
+
 def flag(*names: str, help: str):  # noqa: A002 (typer's own keyword)
     """A switch such as ``--csv``: no value, and none shown in the help (typer shows <bool>)."""
     return typer.Option(*names, metavar="", help=help)

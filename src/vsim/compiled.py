@@ -28,9 +28,12 @@ import functools
 import hashlib
 import os
 import shutil
+import types
 from pathlib import Path
+from typing import Any
 
-from numba import njit
+from numba import config as numba_config
+from numba import njit, set_num_threads
 from numba.core import event as numba_event
 from numba.core.caching import (
     CompileResultCacheImpl,
@@ -133,19 +136,79 @@ class KernelCache(FunctionCache):
             pass
 
 
+def _cached(py_func, **options):
+    dispatcher = njit(**options)(py_func)
+    if hasattr(dispatcher, "py_func"):  # not under NUMBA_DISABLE_JIT, which returns py_func
+        dispatcher._cache = KernelCache(dispatcher.py_func)  # as njit(cache=True) does
+    return dispatcher
+
+
 def kernel(func=None, *, inline: bool = False):
     """``njit`` with the fingerprinted disk cache; ``inline=True`` inlines it into callers.
 
-    Use as ``@kernel`` or ``@kernel(inline=True)``.
+    Use as ``@kernel`` or ``@kernel(inline=True)``; see :func:`threaded_kernel` for kernels
+    with ``numba.prange`` loops.
     """
 
     def compile_lazily(py_func):
-        dispatcher = njit(inline="always" if inline else "never")(py_func)
-        if hasattr(dispatcher, "py_func"):  # not under NUMBA_DISABLE_JIT, which returns py_func
-            dispatcher._cache = KernelCache(dispatcher.py_func)  # as njit(cache=True) does
-        return dispatcher
+        return _cached(py_func, inline="always" if inline else "never")
 
     return compile_lazily if func is None else compile_lazily(func)
+
+
+class ThreadedKernel:
+    """A kernel with ``numba.prange`` loops, compiled serially and for numba's threads.
+
+    Calling it runs the serial version (prange is range); :meth:`on` picks by thread count.
+
+    One thread never starts numba's threading layer, so a plain run stays safe to fork (GNU
+    OpenMP is not) and to call from several Python threads (numba's workqueue is not).
+    """
+
+    def __init__(self, py_func):
+        functools.update_wrapper(self, py_func)
+        self.serial = _cached(py_func, inline="never")
+        # A twin function object, so that its cache files (named by qualname) are its own.
+        twin = types.FunctionType(py_func.__code__, py_func.__globals__, py_func.__name__,
+                                  py_func.__defaults__, py_func.__closure__)
+        twin.__qualname__ = py_func.__qualname__ + "__threaded"
+        twin.__module__ = py_func.__module__
+        self.threaded = _cached(twin, inline="never", parallel=True)
+
+    def __call__(self, *args):
+        """Run the serial version."""
+        return self.serial(*args)
+
+    def on(self, threads: int):
+        """The version for ``threads`` threads (the same results on any number)."""
+        return self.threaded if threads > 1 else self.serial
+
+
+def thread_problem(threads: Any) -> str | None:
+    """Why ``threads`` cannot be a run's number of numba threads, or None if it can.
+
+    From 1 to ``NUMBA_NUM_THREADS`` (numba's maximum, the machine's cores unless set).
+    """
+    most = numba_config.NUMBA_NUM_THREADS
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= most:
+        return (f"threads = {threads!r}: a whole number from 1 to {most} is allowed (numba's "
+                f"threads on this machine; NUMBA_NUM_THREADS sets the most)")
+    return None
+
+
+def use_threads(threads: int) -> None:
+    """Run the threaded kernels called from this thread on ``threads`` of numba's threads."""
+    if threads > 1:
+        set_num_threads(threads)
+
+
+def threaded_kernel(py_func) -> ThreadedKernel:
+    """Declare a kernel whose ``prange`` loops may run on numba's threads.
+
+    Every iteration of such a loop must write only its own outputs (no sums across
+    iterations), so that one thread and many give the same results bit for bit.
+    """
+    return ThreadedKernel(py_func)
 
 
 class _FirstCompile(numba_event.Listener):

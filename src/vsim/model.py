@@ -19,6 +19,7 @@ from vsim.agents import CountyLine, Place, YoungPerson
 from vsim.budget import fund
 from vsim.builder import build_world
 from vsim.checkpoint import BurnIn, CheckpointError, load_burn_in
+from vsim.compiled import thread_problem, use_threads
 from vsim.loading import resolve_scenario
 from vsim.observers import Observer, Progress
 from vsim.outcomes import FEAR_LEVELS, EventCounts
@@ -55,7 +56,9 @@ class ViolenceModel(mesa.Model):
     incident log or snapshots (sweeps); ``burn_in_from`` (a folder from
     :func:`vsim.checkpoint.save_burn_in`, or a loaded :class:`vsim.checkpoint.BurnIn`) starts
     from a saved burn-in instead of running it, if it is this scenario's and seed's
-    (:class:`vsim.checkpoint.CheckpointError` otherwise).
+    (:class:`vsim.checkpoint.CheckpointError` otherwise); ``threads`` (default 1) runs the
+    threaded kernels on that many of numba's threads, with the same results bit for bit: for
+    one large run (sweeps and comparisons use processes instead).
 
     Construction runs the burn-in, so the model starts at the scenario's start date. Mesa's
     ``model.steps`` then counts recorded steps (weeks since ``time.start``), so
@@ -85,7 +88,10 @@ class ViolenceModel(mesa.Model):
     def __init__(self, scenario: Scenario | str | os.PathLike = "borough", *,
                  seed: int | None = None, rng: Any = None, observers: Iterable[Observer] = (),
                  tables: bool = True, burn_in_from: BurnIn | str | os.PathLike | None = None,
-                 **changes: Any):
+                 threads: int = 1, **changes: Any):
+        if (problem := thread_problem(threads)) is not None:
+            raise ValueError(problem)
+        self.threads = threads
         scenario = resolve_scenario(scenario, changes)
         self.seed = _seed(scenario, seed, rng)
         super().__init__(rng=self.seed)  # Mesa's generators; no process draws from them
@@ -171,6 +177,7 @@ class ViolenceModel(mesa.Model):
         and recorded in ``recorder.latest`` only.
         """
         self.events.clear()
+        use_threads(self.threads)
         if self._no_incidents[0] is not self.incident_buffer:  # the buffer grew
             self._no_incidents = (self.incident_buffer, self.incident_buffer.first(0))
         self.incidents = self._no_incidents[1]

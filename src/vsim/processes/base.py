@@ -86,6 +86,10 @@ class Process:
             self._people = self.People(*(getattr(people, name) for name in self.People._fields))
         return self._people
 
+    def on_threads(self, kernel):
+        """``kernel`` (a :class:`vsim.compiled.ThreadedKernel`) for the model's thread count."""
+        return kernel.on(getattr(self.model, "threads", 1))
+
     def sections_view(self) -> Sections:
         """The scenario as this process may see it: only the sections in ``reads``."""
         return Sections(self.model.scenario, self.reads, type(self).__name__)

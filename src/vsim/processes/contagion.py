@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import prange
 
-from vsim.compiled import kernel
+from vsim.compiled import kernel, threaded_kernel
 from vsim.networks import kind_at
 from vsim.processes.base import Process, heat_intensity
 from vsim.state import people_view
@@ -35,37 +36,43 @@ class ExposureRates(NamedTuple):
 
 
 @kernel
-def exposure_kernel(people, ties, places, rates, t, peer):
-    """Fill ``people.exposure`` with each living person's exposure E_i (ODD: contagion).
+def exposure_kernel(people, ties, rates, t, peer):
+    """Fill ``peer`` with each person's peer term Σ_j w_ij·I_j; returns the ties visited.
 
     The peer term is pushed from the involved to their friends rather than gathered by
     everyone: only a few per cent are involved, so this visits a few per cent of the ties
-    (``peer`` is a work array, overwritten). Returns the number of ties visited.
+    (``peer`` is a work array, overwritten). Serial: a push from two threads could race.
     """
     alive, level, custody_until = people.alive, people.level, people.custody_until
-    victimisation, domestic_abuse = people.victimisation, people.domestic_abuse
-    place, exposure, rel_exposure = people.place, people.exposure, people.modifiers[REL_EXPOSURE]
     partner, kind, degree = ties
-    heat, users, weights = places.heat, places.users, rates.tie_weights
-    rho_v, rho_p, rho_d = rates.rho_victimisation, rates.rho_place, rates.rho_domestic
-    n = alive.shape[0]
+    weights = rates.tie_weights
     peer[:] = 0.0
     visits = 0
-    for j in range(n):
+    for j in range(alive.shape[0]):
         if alive[j] == 0 or level[j] < INVOLVED or custody_until[j] > t:
             continue
         d = degree[j]
         visits += d
         for slot in range(d):
             peer[partner[j, slot]] += weights[kind_at(kind, j, slot)]
-    for i in range(n):
+    return visits
+
+
+@threaded_kernel
+def exposure_from(people, peer, places, rates):
+    """Fill ``people.exposure`` with each living person's exposure E_i (ODD: contagion)."""
+    alive, place, exposure = people.alive, people.place, people.exposure
+    victimisation, domestic_abuse = people.victimisation, people.domestic_abuse
+    rel_exposure = people.modifiers[REL_EXPOSURE]
+    heat, users = places.heat, places.users
+    rho_v, rho_p, rho_d = rates.rho_victimisation, rates.rho_place, rates.rho_domestic
+    for i in prange(alive.shape[0]):
         if alive[i] == 0:
             continue
         e = peer[i] + rho_v * victimisation[i] + rho_d * domestic_abuse[i]
         if place[i] >= 0:
             e += rho_p * heat_intensity(heat, users, place[i])
         exposure[i] = e * rel_exposure[i]
-    return visits
 
 
 class Contagion(Process):
@@ -95,5 +102,6 @@ class Contagion(Process):
         m = self.model
         if self.peer.shape[0] != m.people.capacity:
             self.peer = np.zeros(m.people.capacity, np.float64)
-        self.edge_visits = exposure_kernel(self.people(), m.ties, m.world.places, self.rates,
-                                           m.t, self.peer)
+        people = self.people()
+        self.edge_visits = exposure_kernel(people, m.ties, self.rates, m.t, self.peer)
+        self.on_threads(exposure_from)(people, self.peer, m.world.places, self.rates)

@@ -25,8 +25,9 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from numba import prange
 
-from vsim.compiled import kernel
+from vsim.compiled import kernel, threaded_kernel
 from vsim.outcomes import AFRAID, WORRIED
 from vsim.processes.base import Process
 from vsim.rng import draw
@@ -165,17 +166,14 @@ def remember_and_worry(worry, signal, salient, area_story, rates, local_term):
 
 
 @kernel
-def young_people_fear(people, partner, degree, victims, local_term, rates):
-    """Decay and add the fear victimisation leaves, then each young person's chance of fear.
+def fear_left_by_victimisation(people, partner, degree, victims, rates):
+    """Decay the fear victimisation leaves, then add this step's victims' and their friends'.
 
-    ``local_term[n]`` is the log-odds their neighbourhood's perceived risk adds (before
-    ``fear_slope``). Returns the sum of fear over the living and their number.
+    Serial: a victim's friends are written from their row, which two threads could share.
     """
-    alive, home, fear = people.alive, people.neighbourhood, people.fear
     left = people.fear_from_victimisation
-    rel_fear = people.modifiers[REL_FEAR]
     keep = rates.keep_personal
-    for i in range(alive.shape[0]):
+    for i in range(left.shape[0]):
         if left[i] != 0.0:
             left[i] *= keep
             if left[i] < 1e-6:
@@ -187,14 +185,23 @@ def young_people_fear(people, partner, degree, victims, local_term, rates):
         left[v] += rates.fear_per_victimisation
         for k in range(degree[v]):
             left[partner[v, k]] += rates.fear_per_friend_victimisation
+
+
+@threaded_kernel
+def young_people_fear(people, local_term, rates):
+    """Each living young person's chance of fear, from their neighbourhood and what is left.
+
+    ``local_term[n]`` is the log-odds their neighbourhood's perceived risk adds (before
+    ``fear_slope``).
+    """
+    alive, home, fear = people.alive, people.neighbourhood, people.fear
+    left, rel_fear = people.fear_from_victimisation, people.modifiers[REL_FEAR]
     # Most young people have no fear left by victimisation and no modifier: their fear is
     # their neighbourhood's, computed once here (the same arithmetic, so the same bits).
     base = np.empty(local_term.shape[0], np.float32)
     for g in range(local_term.shape[0]):
         base[g] = 1.0 / (1.0 + np.exp(-(rates.afraid_logit + rates.fear_slope * local_term[g])))
-    total = 0.0
-    n = 0
-    for i in range(alive.shape[0]):
+    for i in prange(alive.shape[0]):
         if alive[i] == 0:
             continue
         if left[i] == 0.0 and rel_fear[i] == 1.0:
@@ -204,8 +211,17 @@ def young_people_fear(people, partner, degree, victims, local_term, rates):
             if rel_fear[i] != 1.0:  # float32 modifier: its log in float64, like the rest
                 x += np.log(np.float64(rel_fear[i]))
             fear[i] = 1.0 / (1.0 + np.exp(-x))
-        total += fear[i]
-        n += 1
+
+
+@kernel
+def living_sum(values, alive):
+    """The sum of ``values`` over the living, in slot order (the same bits on any threads)."""
+    total = 0.0
+    n = 0
+    for i in range(alive.shape[0]):
+        if alive[i] == 1:
+            total += values[i]
+            n += 1
     return total, n
 
 
@@ -273,8 +289,10 @@ class Fear(Process):
         local_term = np.zeros(n)
         m.fear_now[WORRIED] = remember_and_worry(worry, signal, salient, area_story, r,
                                                  local_term)
-        total, alive = young_people_fear(self.people(), m.ties.partner, m.ties.degree,
-                                         m.incidents.victim, local_term, r)
+        people = self.people()
+        fear_left_by_victimisation(people, m.ties.partner, m.ties.degree, m.incidents.victim, r)
+        self.on_threads(young_people_fear)(people, local_term, r)
+        total, alive = living_sum(people.fear, people.alive)
         m.fear_now[AFRAID] = total / alive if alive else math.nan
 
     def saved_state(self) -> dict:

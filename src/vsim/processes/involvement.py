@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import prange
 
-from vsim.compiled import kernel
+from vsim.compiled import threaded_kernel
 from vsim.processes.base import Process
 from vsim.rng import draw
 from vsim.state import age_index, people_view
@@ -52,7 +53,7 @@ class InvolvementKeys(NamedTuple):
     entrench: np.uint64
 
 
-@kernel
+@threaded_kernel
 def involvement_kernel(people, rates, keys, t):
     """Entry, entrenchment and desistance for one step; returns (entered, entrenched, desisted)."""
     entered = 0
@@ -68,7 +69,7 @@ def involvement_kernel(people, rates, keys, t):
     gamma, gamma_entrenched, log1m_beta = rates.gamma, rates.gamma_entrenched, rates.log1m_beta
     p_entrench, entrench_window = rates.p_entrench, rates.entrench_window
     key_entry, key_desist, key_entrench = keys.entry, keys.desist, keys.entrench
-    for i in range(alive.shape[0]):
+    for i in prange(alive.shape[0]):
         if alive[i] == 0:
             continue
         lv = level[i]
@@ -131,8 +132,8 @@ class Involvement(Process):
     def step(self) -> None:
         """Update everyone's involvement from this step's exposure."""
         m = self.model
-        entered, entrenched, desisted = involvement_kernel(self.people(), self.rates, self.keys,
-                                                           m.t)
+        entered, entrenched, desisted = self.on_threads(involvement_kernel)(
+            self.people(), self.rates, self.keys, m.t)
         self.count("entered_involvement", entered)
         self.count("became_entrenched", entrenched)
         self.count("desisted", desisted)

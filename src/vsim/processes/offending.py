@@ -22,8 +22,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import prange
 
-from vsim.compiled import kernel
+from vsim.compiled import kernel, threaded_kernel
 from vsim.processes.base import Process, heat_intensity
 from vsim.rng import draw
 from vsim.state import Incidents, age_index, fill_growing, people_view
@@ -72,21 +73,22 @@ class OffendingKeys(NamedTuple):
     report: np.uint64
 
 
-@kernel
-def offending_kernel(people, ties, places, pools, rates, keys, t, out):
-    """Fill the incident buffer ``out`` for this step and book the incidents; returns the count.
+# Slots a thread takes at a time: each chunk's incidents go to rows of the buffer of their own,
+# so threads never share a row and the incidents keep slot order, whatever the thread count.
+CHUNK_SLOTS = 16_384
 
-    If the buffer is too small it returns −1 having changed nothing but the buffer, so the
-    step can be retried with a bigger one and the same (counter-based) draws; once every
-    incident is drawn, each is booked on its perpetrator (offences, last offence) and place
-    (heat).
+
+@kernel
+def offend_in_chunk(people, ties, places, pools, rates, keys, t, out, first_slot, end_slot,
+                    first_row, end_row):
+    """Draw the incidents of slots ``first_slot``…``end_slot`` − 1 into rows ``first_row`` on.
+
+    Returns how many, or −1 if they would pass ``end_row``. Nothing but ``out`` changes.
 
     Why one function: every person's hazard is computed once a week, and the place, victim,
     weapon and injury of the few who offend follow from the same loop variables; a helper
     taking the state per person would cost reference counting on every call.
     """
-    cap = out.perpetrator.shape[0]
-    count = 0
     pid, alive, age_days = people.pid, people.alive, people.age_days
     custody_until, risk_rr, exploited_by = people.custody_until, people.risk_rr, people.exploited_by
     weapon, record, place, exposure = people.weapon, people.record, people.place, people.exposure
@@ -103,7 +105,8 @@ def offending_kernel(people, ties, places, pools, rates, keys, t, out):
     coef_exposure, coef_heat = rates.coef_exposure, rates.coef_heat
     rr_exploited, rr_weapon, rr_record = rates.rr_exploited, rates.rr_weapon, rates.rr_record
     key_offend = keys.offend
-    for i in range(alive.shape[0]):
+    count = first_row
+    for i in range(first_slot, end_slot):
         if alive[i] == 0 or custody_until[i] > t:
             continue
         # The hazard (module docstring).
@@ -134,7 +137,7 @@ def offending_kernel(people, ties, places, pools, rates, keys, t, out):
         # P = 1 − exp(−h) ≤ h: a draw above h needs no exp (nearly everyone, every week).
         if u >= h or u >= 1.0 - np.exp(-h):
             continue
-        if count >= cap:
+        if count >= end_row:
             return -1
         # Where: the usual public place, or private/elsewhere.
         at_place = -1
@@ -183,14 +186,68 @@ def offending_kernel(people, ties, places, pools, rates, keys, t, out):
         out.perpetrator_level[count] = level[i]
         out.perpetrator_exploited[count] = exploited_by[i] >= 0
         count += 1
-    perpetrator, at_place, last_offence = out.perpetrator, out.place, people.last_offence
-    for r in range(count):
+    return count - first_row
+
+
+
+
+@threaded_kernel
+def offending_kernel(people, ties, places, pools, rates, keys, t, out, written):
+    """Draw this step's incidents into the buffer ``out``, chunk by chunk of slots.
+
+    Chunk ``c`` (slots ``c·CHUNK_SLOTS`` on) writes its incidents from row ``c·per_chunk``
+    (``per_chunk`` = rows ÷ chunks) and their number to ``written[c]``, or −1 if they did not
+    fit: the step is then retried with a bigger buffer and the same (counter-based) draws.
+    Nothing but the buffer changes; :func:`book_incidents` books them.
+    """
+    n_chunks = written.shape[0]
+    per_chunk = out.perpetrator.shape[0] // n_chunks
+    n = people.alive.shape[0]
+    for c in prange(n_chunks):
+        written[c] = offend_in_chunk(people, ties, places, pools, rates, keys, t, out,
+                                     c * CHUNK_SLOTS, min((c + 1) * CHUNK_SLOTS, n),
+                                     c * per_chunk, (c + 1) * per_chunk)
+
+
+@kernel
+def rows_written(written, per_chunk):
+    """The buffer rows the chunks wrote, in chunk order (slot order): int64."""
+    rows = np.empty(written.sum(), np.int64)
+    k = 0
+    for c in range(written.shape[0]):
+        for r in range(written[c]):
+            rows[k] = c * per_chunk + r
+            k += 1
+    return rows
+
+
+@kernel
+def book_incidents(incidents, people, heat, t):
+    """Book each incident on its perpetrator (offences, last offence) and place (heat)."""
+    perpetrator, at_place = incidents.perpetrator, incidents.place
+    n_offences, last_offence = people.n_offences, people.last_offence
+    for r in range(perpetrator.shape[0]):
         i = perpetrator[r]
         n_offences[i] += 1
         last_offence[i] = t
         if at_place[r] >= 0:
             heat[at_place[r]] += 1.0
-    return count
+
+
+def draw_incidents(kernel, buffer: Incidents, args: tuple) -> int:
+    """Run the offending kernel into ``buffer`` and gather the chunks' rows at its top.
+
+    Returns the incidents drawn, or −1 if a chunk's rows were too few (see fill_growing).
+    """
+    n_slots = args[0].alive.shape[0]
+    written = np.empty(max(1, -(-n_slots // CHUNK_SLOTS)), np.int64)
+    kernel(*args, buffer, written)
+    if (written < 0).any():
+        return -1
+    rows = rows_written(written, buffer.capacity // written.shape[0])
+    for column in buffer:
+        column[:rows.shape[0]] = column[rows]
+    return int(rows.shape[0])
 
 
 class Offending(Process):
@@ -231,9 +288,9 @@ class Offending(Process):
         m = self.model
         places = m.world.places
         np.multiply(places.heat, self.rates.heat_decay, out=places.heat)
+        args = (self.people(), m.ties, places, m.pools, self.rates, self.keys, m.t)
+        kernel = self.on_threads(offending_kernel)
         m.incident_buffer, n = fill_growing(
-            m.incident_buffer,
-            lambda buf: offending_kernel(self.people(), m.ties, places, m.pools, self.rates,
-                                         self.keys, m.t, buf),
-            Incidents.empty)
+            m.incident_buffer, lambda buf: draw_incidents(kernel, buf, args), Incidents.empty)
         m.incidents = m.incident_buffer.first(n)
+        book_incidents(m.incidents, args[0], places.heat, m.t)

@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import prange
 
-from vsim.compiled import kernel
+from vsim.compiled import threaded_kernel
 from vsim.processes.base import Process
 from vsim.rng import draw
 from vsim.state import people_view
@@ -44,7 +45,7 @@ class CarryingKeys(NamedTuple):
     carry: np.uint64
 
 
-@kernel
+@threaded_kernel
 def carrying_kernel(people, rates, keys, t):
     """Start and stop carrying; returns how many started.
 
@@ -58,7 +59,7 @@ def carrying_kernel(people, rates, keys, t):
     victimisation, level, exploited_by = people.victimisation, people.level, people.exploited_by
     p_start, p_stop, key = rates.p_start, rates.p_stop, keys.carry
     coef_victimisation, rel_exploited = rates.coef_victimisation, rates.rel_exploited
-    for i in range(alive.shape[0]):
+    for i in prange(alive.shape[0]):
         if alive[i] == 0 or custody_until[i] > t:
             continue
         u = draw(key, t, pid[i], 0)
@@ -109,5 +110,5 @@ class WeaponCarrying(Process):
     def step(self) -> None:
         """Update who carries a weapon."""
         m = self.model
-        self.count("started_carrying", carrying_kernel(self.people(), self.rates, self.keys,
-                                                       m.t))
+        started = self.on_threads(carrying_kernel)(self.people(), self.rates, self.keys, m.t)
+        self.count("started_carrying", started)
