@@ -202,13 +202,10 @@ def use_threads(threads: int) -> None:
         set_num_threads(threads)
 
 
-def threaded_kernel(py_func) -> ThreadedKernel:
-    """Declare a kernel whose ``prange`` loops may run on numba's threads.
-
-    Every iteration of such a loop must write only its own outputs (no sums across
-    iterations), so that one thread and many give the same results bit for bit.
-    """
-    return ThreadedKernel(py_func)
+# Declare a kernel whose ``prange`` loops may run on numba's threads: ``@threaded_kernel``.
+# Every iteration of such a loop must write only its own outputs (no sums across iterations),
+# so that one thread and many give the same results bit for bit.
+threaded_kernel = ThreadedKernel
 
 
 class _FirstCompile(numba_event.Listener):

@@ -2,7 +2,7 @@
 
 ODD: offending, weapon-carrying, victimisation.
 
-Branches of ``offending_kernel`` (src/vsim/processes/offending.py) and the worlds reaching them
+Branches of ``offend_in_chunk`` (src/vsim/processes/offending.py) and the worlds reaching them
 (``cd tests; python -m reference.offending`` prints how often each world reaches each, from
 :data:`HITS`):
 
